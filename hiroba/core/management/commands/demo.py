@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import CommandParser
+
+from hiroba.core.management.base import HirobaCommand
+from hiroba.demo import DEMO_PASSWORD, demo_load
+
+
+class Command(HirobaCommand):
+    help = "Migrate, load the demo data (idempotent) and serve on http://localhost:8000."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="only migrate and load the data")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        logins = demo_load()
+        base = f"http://localhost:{options['port']}"
+        self.stdout.write(self.style.SUCCESS("Hiroba demo is ready."))
+        self.stdout.write(f"  Top page:        {base}/")
+        self.stdout.write(f"  Saku area:       {base}/a/saku/")
+        self.stdout.write(f"  Saku City:       {base}/m/202177/")
+        self.stdout.write(f"  Staff sign-in:   {base}/staff/login/")
+        self.stdout.write(f"  API (OpenAPI):   {base}/api/v1/docs")
+        self.stdout.write(f"Demo log-ins (password {DEMO_PASSWORD}); each town also has -health, -finance, -counter:")
+        for username, what in logins:
+            self.stdout.write(f"  {username:<18} {what}")
+        if not options["no_serve"]:
+            # 127.0.0.1 only; browsers treat http://localhost as a secure context, which passkeys need.
+            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)

@@ -1,0 +1,75 @@
+"""Demo data with real local government codes and clearly fictional people. Loading twice changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hiroba.core.audit import Actor
+from hiroba.identity.models import User
+from hiroba.tenancy import services
+from hiroba.tenancy.models import CurrencyArea, Municipality, Role
+
+DEMO_PASSWORD = "hiroba-demo-2026"  # noqa: S105 (printed on purpose: demo accounts on 127.0.0.1 only)
+
+# (lg_code, name, kana, English, user-name prefix)
+MUNICIPALITIES = [
+    ("202177", "佐久市", "さくし", "Saku City", "saku"),
+    ("202088", "小諸市", "こもろし", "Komoro City", "komoro"),
+    ("203238", "御代田町", "みよたまち", "Miyota Town", "miyota"),
+    ("203246", "立科町", "たてしなまち", "Tateshina Town", "tateshina"),
+    ("111007", "さいたま市", "さいたまし", "Saitama City", "saitama"),
+    ("122076", "松戸市", "まつどし", "Matsudo City", "matsudo"),
+    ("132080", "調布市", "ちょうふし", "Chofu City", "chofu"),
+]
+SAKU_AREA = ("saku", "佐久地域", "Saku Region", "佐久地域コイン(見本)", ["202177", "202088", "203238", "203246"])
+
+# Every demo person's family name is 見本 (mihon, "sample"): nobody can mistake them for a real resident.
+STAFF = [
+    ("admin", "見本 一郎", "みほん いちろう", [Role.ADMIN], "総務課"),
+    ("health", "見本 花子", "みほん はなこ", [Role.HEALTH], "健康づくり課"),
+    ("finance", "見本 次郎", "みほん じろう", [Role.FINANCE], "会計課"),
+    ("counter", "見本 さくら", "みほん さくら", [Role.COUNTER, Role.ELECTION], "市民課"),
+]
+AGENCY_STAFF = ("agency", "見本 庁子", "みほん ちょうこ", "デジタル庁 地方業務システム基盤チーム")
+
+FISCAL_YEAR_START = dt.date(2026, 4, 1)
+
+
+def demo_load() -> list[tuple[str, str]]:
+    """Create what is missing and return the demo log-ins as (user name, what it is)."""
+    actor = Actor.command_line()
+    logins: list[tuple[str, str]] = []
+    username, name, kana, department = AGENCY_STAFF
+    if not User.objects.filter(username=username).exists():
+        staff = services.staff_register(
+            username=username, password=DEMO_PASSWORD, full_name=name, full_name_kana=kana, email="",
+            lg_code=None, department=department, actor=actor,
+        )
+        services.role_grant(
+            staff_id=staff.pk, lg_code=None, role=Role.AGENCY, starts_on=FISCAL_YEAR_START, ends_on=None, actor=actor
+        )
+    logins.append((username, "Digital Agency (registers municipalities and areas)"))
+
+    for code, m_name, m_kana, m_en, prefix in MUNICIPALITIES:
+        if not Municipality.objects.filter(lg_code=code).exists():
+            services.municipality_register(lg_code=code, name=m_name, name_kana=m_kana, name_en=m_en, actor=actor)
+        for suffix, s_name, s_kana, roles, dept in STAFF:
+            username = f"{prefix}-{suffix}"
+            if not User.objects.filter(username=username).exists():
+                staff = services.staff_register(
+                    username=username, password=DEMO_PASSWORD, full_name=s_name, full_name_kana=s_kana,
+                    email="", lg_code=code, department=dept, actor=actor,
+                )
+                for role in roles:
+                    services.role_grant(
+                        staff_id=staff.pk, lg_code=code, role=role, starts_on=FISCAL_YEAR_START, ends_on=None,
+                        actor=actor,
+                    )
+        logins.append((f"{prefix}-admin", f"{m_name} {m_en} admin"))
+
+    slug, a_name, a_en, currency, members = SAKU_AREA
+    if not CurrencyArea.objects.filter(slug=slug).exists():
+        services.area_create(slug=slug, name=a_name, name_en=a_en, currency_name=currency, actor=actor)
+    for code in members:
+        services.area_add_municipality(slug=slug, lg_code=code, actor=actor)
+    return logins
