@@ -47,7 +47,9 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
     return _error(
         request,
         NotAuthenticated(
-            "auth.required", ja="ログインが必要です。", en="You need to sign in.",
+            "auth.required",
+            ja="ログインが必要です。",
+            en="You need to sign in.",
         ),
     )
 

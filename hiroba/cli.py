@@ -12,7 +12,7 @@ from pathlib import Path
 
 def resolve(argv: list[str], commands: set[str]) -> list[str]:
     """Map `group command ...` to the management command's argv; unknown names are passed on unchanged."""
-    if len(argv) >= 2 and not argv[1].startswith("-"):
+    if argv[1:2] and not argv[1].startswith("-"):
         joined = f"{argv[0]}_{argv[1]}".replace("-", "_")
         if joined in commands:
             return [joined, *argv[2:]]

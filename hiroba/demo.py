@@ -42,8 +42,14 @@ def demo_load() -> list[tuple[str, str]]:
     username, name, kana, department = AGENCY_STAFF
     if not User.objects.filter(username=username).exists():
         staff = services.staff_register(
-            username=username, password=DEMO_PASSWORD, full_name=name, full_name_kana=kana, email="",
-            lg_code=None, department=department, actor=actor,
+            username=username,
+            password=DEMO_PASSWORD,
+            full_name=name,
+            full_name_kana=kana,
+            email="",
+            lg_code=None,
+            department=department,
+            actor=actor,
         )
         services.role_grant(
             staff_id=staff.pk, lg_code=None, role=Role.AGENCY, starts_on=FISCAL_YEAR_START, ends_on=None, actor=actor
@@ -57,12 +63,22 @@ def demo_load() -> list[tuple[str, str]]:
             username = f"{prefix}-{suffix}"
             if not User.objects.filter(username=username).exists():
                 staff = services.staff_register(
-                    username=username, password=DEMO_PASSWORD, full_name=s_name, full_name_kana=s_kana,
-                    email="", lg_code=code, department=dept, actor=actor,
+                    username=username,
+                    password=DEMO_PASSWORD,
+                    full_name=s_name,
+                    full_name_kana=s_kana,
+                    email="",
+                    lg_code=code,
+                    department=dept,
+                    actor=actor,
                 )
                 for role in roles:
                     services.role_grant(
-                        staff_id=staff.pk, lg_code=code, role=role, starts_on=FISCAL_YEAR_START, ends_on=None,
+                        staff_id=staff.pk,
+                        lg_code=code,
+                        role=role,
+                        starts_on=FISCAL_YEAR_START,
+                        ends_on=None,
                         actor=actor,
                     )
         logins.append((f"{prefix}-admin", f"{m_name} {m_en} admin"))

@@ -113,7 +113,12 @@ LANGUAGES = [
     ("en", _("English")),
     (EASY_JAPANESE, _("Easy Japanese")),
 ]
-LANG_INFO[EASY_JAPANESE] = {"bidi": False, "code": EASY_JAPANESE, "name": "Easy Japanese", "name_local": "やさしい日本語"}
+LANG_INFO[EASY_JAPANESE] = {
+    "bidi": False,
+    "code": EASY_JAPANESE,
+    "name": "Easy Japanese",
+    "name_local": "やさしい日本語",
+}
 LANGUAGE_COOKIE_NAME = "hiroba_language"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
@@ -123,7 +128,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT: Path | None = VAR_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": VAR_DIR / "media"}},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

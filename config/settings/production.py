@@ -7,7 +7,9 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403 (settings modules extend the base namespace)
 from .base import SECRET_KEY, env
 
-if len(SECRET_KEY) < 50:
+MIN_SECRET_KEY_LENGTH = 50
+
+if len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random value of at least 50 characters in production "
         "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."

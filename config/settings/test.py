@@ -5,7 +5,7 @@ from __future__ import annotations
 from .base import *  # noqa: F403 (settings modules extend the base namespace)
 from .base import _database, env
 
-SECRET_KEY = "test-only-key-" + "t" * 40  # noqa: S105 (never used outside the test suite)
+SECRET_KEY = "test-only-key-" + "t" * 40
 DATABASES = {"default": _database(env.str("HIROBA_TEST_DATABASE_URL", default="sqlite://:memory:"))}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from http import HTTPStatus
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -60,7 +61,8 @@ class IdempotencyMiddleware:
             replay["Idempotent-Replayed"] = "true"
             return replay
         response = self.get_response(request)
-        if response.status_code < 500 and owner != "anonymous" and not getattr(response, "streaming", False):
+        storable = response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR and not getattr(response, "streaming", False)
+        if storable and owner != "anonymous":
             try:
                 with transaction.atomic():
                     IdempotentRequest.objects.create(

@@ -26,6 +26,9 @@ class AuditChain(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(last_seq__gte=0), name="auditchain_seq_non_negative")]
 
+    def __str__(self) -> str:
+        return f"{self.key}@{self.last_seq}"
+
 
 class AuditRecord(models.Model):
     """Append-only: a database trigger refuses UPDATE; a deleted row is found by `hiroba audit verify`."""
@@ -58,7 +61,6 @@ class AuditRecord(models.Model):
         return f"{self.chain_id}#{self.seq} {self.tag}"
 
 
-
 class IdempotentRequest(models.Model):
     """The stored answer to a mutating API request, replayed when the client retries with the same key."""
 
@@ -72,3 +74,6 @@ class IdempotentRequest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "key"], name="idempotentrequest_one_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"

@@ -125,9 +125,7 @@ def staff_list(request: HttpRequest, lg_code: str) -> list[dict[str, Any]]:
     return [_staff(s) for s in selectors.staff_list(scope=_scope(request), lg_code=lg_code)]
 
 
-@router.post(
-    "/municipalities/{lg_code}/staff/{staff_id}/roles", response={201: GrantOut}, auth=django_auth
-)
+@router.post("/municipalities/{lg_code}/staff/{staff_id}/roles", response={201: GrantOut}, auth=django_auth)
 def role_grant(request: HttpRequest, lg_code: str, staff_id: int, body: GrantIn) -> tuple[int, Any]:
     grant = services.role_grant(
         staff_id=staff_id,

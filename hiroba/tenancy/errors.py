@@ -6,9 +6,18 @@ from hiroba.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from hiroba.tenancy.lgcode import LgCodeError
 
 _LG_CODE_MESSAGES = {
-    "format": ("地方公共団体コードは半角数字6桁で入力してください。", "A local government code is six digits."),
-    "prefecture": ("先頭2桁が都道府県コード(01〜47)ではありません。", "The first two digits are not a prefecture code (01-47)."),
-    "check_digit": ("地方公共団体コードの検査数字が正しくありません。", "The check digit of the local government code is wrong."),
+    "format": (
+        "地方公共団体コードは半角数字6桁で入力してください。",
+        "A local government code is six digits.",
+    ),
+    "prefecture": (
+        "先頭2桁が都道府県コード(01〜47)ではありません。",
+        "The first two digits are not a prefecture code (01-47).",
+    ),
+    "check_digit": (
+        "地方公共団体コードの検査数字(6桁目)が正しくありません。",
+        "The check digit (6th digit) of the local government code is wrong.",
+    ),
 }
 
 

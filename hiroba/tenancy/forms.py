@@ -54,14 +54,18 @@ class AreaMemberForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [(a.slug, a.name) for a in area_list()]
+        area = self.fields["area"]
+        if isinstance(area, forms.ChoiceField):
+            area.choices = [(a.slug, a.name) for a in area_list()]
 
 
 class GrantForm(forms.Form):
     staff_id = forms.IntegerField(widget=forms.HiddenInput)
     role = forms.ChoiceField(label=_("Role"), choices=[(r.value, r.label) for r in Role if r in MUNICIPAL_ROLES])
     starts_on = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label=_("Until (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(
+        label=_("Until (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WEIGHTS = (6, 5, 4, 3, 2)
+LENGTH = 6
 
 # JIS X 0401 prefecture codes 01-47, in order: (kanji, English).
 PREFECTURES: tuple[tuple[str, str], ...] = (
@@ -43,7 +44,7 @@ class Prefecture:
 
 
 def check_digit(first_five: str) -> int:
-    if len(first_five) != 5 or not first_five.isascii() or not first_five.isdigit():
+    if len(first_five) != len(WEIGHTS) or not first_five.isascii() or not first_five.isdigit():
         raise LgCodeError("format", "the first five characters must be ASCII digits")
     total = sum(int(d) * w for d, w in zip(first_five, WEIGHTS, strict=True))
     return (11 - total % 11) % 10
@@ -60,7 +61,7 @@ def prefecture(code: str) -> Prefecture:
 
 def validate(code: str) -> str:
     """Return the code if it is a well-formed 6-digit code with a correct check digit, else raise LgCodeError."""
-    if len(code) != 6 or not code.isascii() or not code.isdigit():
+    if len(code) != LENGTH or not code.isascii() or not code.isdigit():
         raise LgCodeError("format", f"{code!r} is not six ASCII digits")
     prefecture(code)
     expected = check_digit(code[:5])

@@ -2,18 +2,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q, Value
-from django.db.models.functions import Cast, Length, Lower, Mod, Substr
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Length, Lower, Mod, StrIndex, Substr
 from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThanOrEqual
 
 from hiroba.tenancy import lgcode
 
 
-def _digit(field: str, position: int) -> Cast:
-    return Cast(Substr(field, position, 1), models.IntegerField())
+def _digit(field: str, position: int) -> Func:
+    """The digit's value without a cast (a cast of a non-digit would raise instead of failing the check)."""
+    return StrIndex(Value("0123456789"), Substr(field, position, 1)) - Value(1)
 
 
-def _lg_code_constraints(field: str, prefix: str) -> list[models.CheckConstraint]:
+def _lg_code_constraints(field: str, prefix: str) -> list[models.BaseConstraint]:
     """The code's shape and check digit, enforced by the database as well as by `lgcode.validate`."""
     only_digits = Q(Exact(Length(field), 6))
     for i in range(1, 7):
@@ -21,7 +22,7 @@ def _lg_code_constraints(field: str, prefix: str) -> list[models.CheckConstraint
         only_digits &= Q(LessThanOrEqual(Substr(field, i, 1), Value("9")))
     weighted = sum((_digit(field, i + 1) * w for i, w in enumerate(lgcode.WEIGHTS)), Value(0))
     check = Mod(Value(11) - Mod(weighted, Value(11)), Value(10))
-    prefecture = Cast(Substr(field, 1, 2), models.IntegerField())
+    prefecture = _digit(field, 1) * Value(10) + _digit(field, 2)
     return [
         models.CheckConstraint(condition=only_digits, name=f"{prefix}_six_digits"),
         models.CheckConstraint(

@@ -55,9 +55,7 @@ def staff_scope(*, user: User | None, on: dt.date | None = None) -> StaffScope:
     if staff is None:
         return StaffScope(user_id=user.pk, staff_id=None, municipality=None, grants=frozenset())
     grants = RoleGrant.objects.filter(_active_on(day), staff=staff).values_list("role", "municipality_id")
-    return StaffScope(
-        user_id=user.pk, staff_id=staff.pk, municipality=staff.municipality_id, grants=frozenset(grants)
-    )
+    return StaffScope(user_id=user.pk, staff_id=staff.pk, municipality=staff.municipality_id, grants=frozenset(grants))
 
 
 def actor_scope(actor: Actor) -> StaffScope:

@@ -29,9 +29,7 @@ def municipality_register(*, lg_code: str, name: str, name_kana: str, name_en: s
     if Municipality.objects.filter(lg_code=lg_code).exists():
         raise errors.municipality_exists(lg_code)
     municipality = Municipality.objects.create(lg_code=lg_code, name=name, name_kana=name_kana, name_en=name_en)
-    audit_record(
-        tag=TenancyEvent.MUNICIPALITY_REGISTERED, actor=actor, subject=municipality, data={"lg_code": lg_code}
-    )
+    audit_record(tag=TenancyEvent.MUNICIPALITY_REGISTERED, actor=actor, subject=municipality, data={"lg_code": lg_code})
     return municipality
 
 
@@ -62,9 +60,7 @@ def area_add_municipality(*, slug: str, lg_code: str, actor: Actor) -> Municipal
         municipality.refresh_from_db()
         raise errors.already_in_area(lg_code, municipality.currency_area.slug if municipality.currency_area else "?")
     municipality.currency_area = area
-    audit_record(
-        tag=TenancyEvent.AREA_JOINED, actor=actor, subject=area, data={"slug": slug, "lg_code": lg_code}
-    )
+    audit_record(tag=TenancyEvent.AREA_JOINED, actor=actor, subject=area, data={"slug": slug, "lg_code": lg_code})
     audit_record(
         tag=TenancyEvent.AREA_JOINED, actor=actor, subject=municipality, data={"slug": slug}, municipality=lg_code
     )
@@ -91,9 +87,7 @@ def staff_register(
     else:
         scope_require(scope, Role.ADMIN, lg_code)
         municipality = municipality_get(lg_code=lg_code)
-    user = User.objects.create_user(
-        username, password, full_name=full_name, full_name_kana=full_name_kana, email=email
-    )
+    user = User.objects.create_user(username, password, full_name=full_name, full_name_kana=full_name_kana, email=email)
     staff = Staff.objects.create(user=user, municipality=municipality, department=department)
     audit_record(
         tag=TenancyEvent.STAFF_REGISTERED,

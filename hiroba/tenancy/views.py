@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from hiroba.core.audit import Actor
-from hiroba.core.errors import AppError
+from hiroba.core.errors import AppError, PermissionDenied
 from hiroba.tenancy import selectors, services
 from hiroba.tenancy.forms import AreaForm, AreaMemberForm, GrantForm, MunicipalityForm
 from hiroba.tenancy.lgcode import prefecture
@@ -90,7 +90,7 @@ def staff_list_page(request: HttpRequest, lg_code: str) -> HttpResponse:
             actor=Actor.from_request(request),
         )
     except AppError as error:
-        if error.status == 403:
+        if isinstance(error, PermissionDenied):
             raise
         form.add_error(None, f"{error.message_ja} / {error.message_en}")
         return _staff_page(request, lg_code, form, status=error.status)
@@ -109,9 +109,7 @@ def role_end_page(request: HttpRequest, lg_code: str, grant_id: int) -> HttpResp
 @login_required
 def audit_page(request: HttpRequest, lg_code: str) -> HttpResponse:
     records = selectors.audit_list(scope=_scope(request), lg_code=lg_code)
-    return render(
-        request, "tenancy/audit.html", {"m": selectors.municipality_get(lg_code=lg_code), "records": records}
-    )
+    return render(request, "tenancy/audit.html", {"m": selectors.municipality_get(lg_code=lg_code), "records": records})
 
 
 _PLATFORM_FORMS: dict[str, type[forms.Form]] = {
@@ -137,7 +135,7 @@ def platform_page(request: HttpRequest) -> HttpResponse:
             try:
                 _platform_act(request, bound, form.cleaned_data)
             except AppError as error:
-                if error.status == 403:
+                if isinstance(error, PermissionDenied):
                     raise
                 form.add_error(None, f"{error.message_ja} / {error.message_en}")
             else:

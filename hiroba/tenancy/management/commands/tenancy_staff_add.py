@@ -46,7 +46,11 @@ class Command(HirobaCommand):
         )
         for role in o["role"]:
             role_grant(
-                staff_id=staff.pk, lg_code=lg_code, role=Role(role), starts_on=timezone.localdate(), ends_on=None,
+                staff_id=staff.pk,
+                lg_code=lg_code,
+                role=Role(role),
+                starts_on=timezone.localdate(),
+                ends_on=None,
                 actor=actor,
             )
         self.stdout.write(f"created staff {o['username']} ({staff.user.public_id})")
