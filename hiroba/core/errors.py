@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 
@@ -62,6 +62,9 @@ def not_found(what: str, *, ja: str, en: str) -> NotFound:
 
 
 def error_page(request: HttpRequest, error: AppError) -> HttpResponse:
+    """The error as a page in the layout, or as the API's JSON error body under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(error.as_dict(), status=error.status)
     return render(request, "error.html", {"error": error}, status=error.status)
 
 

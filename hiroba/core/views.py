@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
 from hiroba.core.errors import AppError, NotFound, PermissionDenied, error_page
@@ -25,4 +25,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
         ja="システムの不具合が発生しました。時間をおいて再度お試しください。",
         en="Something went wrong on our side. Please try again later.",
     )
+    if request.path.startswith("/api/"):
+        return JsonResponse(error.as_dict(), status=500)
     return HttpResponse(loader.render_to_string("500.html", {"error": error}), status=500)

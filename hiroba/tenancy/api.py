@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.responses import Status
 from ninja.security import django_auth
 
 from hiroba.core.audit import Actor
@@ -75,9 +76,9 @@ def municipality_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/municipalities", response={201: MunicipalityOut}, auth=django_auth, summary="Register (agency)")
-def municipality_register(request: HttpRequest, body: MunicipalityIn) -> tuple[int, dict[str, Any]]:
+def municipality_register(request: HttpRequest, body: MunicipalityIn) -> Status[dict[str, Any]]:
     m = services.municipality_register(**body.dict(), actor=_actor(request))
-    return 201, _municipality(selectors.municipality_get(lg_code=m.lg_code))
+    return Status(201, _municipality(selectors.municipality_get(lg_code=m.lg_code)))
 
 
 @router.get("/municipalities/{lg_code}", response=MunicipalityOut)
@@ -91,9 +92,9 @@ def area_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/areas", response={201: AreaOut}, auth=django_auth, summary="Create a currency area (agency)")
-def area_create(request: HttpRequest, body: AreaIn) -> tuple[int, dict[str, Any]]:
+def area_create(request: HttpRequest, body: AreaIn) -> Status[dict[str, Any]]:
     area = services.area_create(**body.dict(), actor=_actor(request))
-    return 201, _area(selectors.area_get(slug=area.slug))
+    return Status(201, _area(selectors.area_get(slug=area.slug)))
 
 
 @router.get("/areas/{slug}", response=AreaOut)
@@ -126,7 +127,7 @@ def staff_list(request: HttpRequest, lg_code: str) -> list[dict[str, Any]]:
 
 
 @router.post("/municipalities/{lg_code}/staff/{staff_id}/roles", response={201: GrantOut}, auth=django_auth)
-def role_grant(request: HttpRequest, lg_code: str, staff_id: int, body: GrantIn) -> tuple[int, Any]:
+def role_grant(request: HttpRequest, lg_code: str, staff_id: int, body: GrantIn) -> Status[Any]:
     grant = services.role_grant(
         staff_id=staff_id,
         lg_code=lg_code,
@@ -136,7 +137,7 @@ def role_grant(request: HttpRequest, lg_code: str, staff_id: int, body: GrantIn)
         actor=_actor(request),
         idempotency_key=f"api:{request.user.pk}:{request.headers.get('Idempotency-Key', '')}",
     )
-    return 201, grant
+    return Status(201, grant)
 
 
 @router.post("/municipalities/{lg_code}/roles/{grant_id}/end", response=GrantOut, auth=django_auth)

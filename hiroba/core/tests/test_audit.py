@@ -52,9 +52,13 @@ def test_audit_record_refuses_floats_and_plain_tags() -> None:
 
 @pytest.mark.django_db
 def test_a_rolled_back_act_leaves_no_record() -> None:
-    with pytest.raises(ZeroDivisionError), transaction.atomic():
-        audit_record(tag="test:thing:done", actor=OPERATOR, subject="x")
-        _ = 1 / 0
+    def act_then_fail() -> None:
+        with transaction.atomic():
+            audit_record(tag="test:thing:done", actor=OPERATOR, subject="x")
+            raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        act_then_fail()
     assert not AuditRecord.objects.exists()
     assert audit_verify()[1] == []
 

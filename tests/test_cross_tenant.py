@@ -1,0 +1,126 @@
+"""Staff of one municipality attack another's data through every page and endpoint that takes a municipality.
+
+The route list is checked against the URL configuration, so a new route that takes an `lg_code` fails this
+test until its attack is added here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from hiroba.core.models import AuditRecord
+from hiroba.tenancy.models import RoleGrant, Staff
+
+pytestmark = pytest.mark.django_db
+
+VICTIMS = ["111007", "202088"]  # another prefecture's city, and a neighbour in the same currency area
+ATTACKERS = ["saku-admin", "saku-health", "agency"]
+
+# Routes that show a municipality's public profile: readable by anyone by design.
+PUBLIC = {"m/<str:lg_code>/", "api/v1/municipalities/<lg_code>"}
+
+
+def routes(patterns: list[URLPattern | URLResolver], prefix: str = "") -> Iterator[str]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from routes(p.url_patterns, prefix + str(p.pattern))
+        else:
+            yield prefix + str(p.pattern)
+
+
+def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
+    """(route template, method, path, JSON or form body) for every municipal route, aimed at the victim."""
+    staff = Staff.objects.filter(municipality_id=victim).order_by("pk").first()
+    grant = RoleGrant.objects.filter(municipality_id=victim).order_by("pk").first()
+    assert staff is not None
+    assert grant is not None
+    april = dt.date(2026, 4, 1).isoformat()
+    return [
+        ("staff/m/<str:lg_code>/staff/", "GET", f"/staff/m/{victim}/staff/", {}),
+        ("staff/m/<str:lg_code>/staff/", "POST", f"/staff/m/{victim}/staff/",
+         {"staff_id": staff.pk, "role": "finance", "starts_on": april}),
+        ("staff/m/<str:lg_code>/roles/<int:grant_id>/end/", "POST", f"/staff/m/{victim}/roles/{grant.pk}/end/", {}),
+        ("staff/m/<str:lg_code>/audit/", "GET", f"/staff/m/{victim}/audit/", {}),
+        ("api/v1/municipalities/<lg_code>/staff", "GET", f"/api/v1/municipalities/{victim}/staff", {}),
+        ("api/v1/municipalities/<lg_code>/staff/<staff_id>/roles", "POST",
+         f"/api/v1/municipalities/{victim}/staff/{staff.pk}/roles", {"role": "health", "starts_on": april}),
+        ("api/v1/municipalities/<lg_code>/roles/<grant_id>/end", "POST",
+         f"/api/v1/municipalities/{victim}/roles/{grant.pk}/end", {}),
+        ("api/v1/municipalities/<lg_code>/audit", "GET", f"/api/v1/municipalities/{victim}/audit", {}),
+    ]  # fmt: skip
+
+
+def test_every_route_that_takes_a_municipality_is_attacked_or_public(demo: object) -> None:
+    municipal = {r for r in routes(get_resolver().url_patterns) if "lg_code" in r}
+    attacked = {template for template, *_ in attacks("111007")}
+    assert municipal - PUBLIC == attacked
+
+
+@pytest.mark.parametrize("attacker", ATTACKERS)
+@pytest.mark.parametrize("victim", VICTIMS)
+def test_staff_of_one_town_cannot_read_or_write_anothers_data(
+    demo: object, client: Client, attacker: str, victim: str
+) -> None:
+    # given staff of Saku City (or the agency), signed in
+    from hiroba.identity.models import User
+
+    client.force_login(User.objects.get(username=attacker))
+    grants_before = list(RoleGrant.objects.order_by("pk").values_list("pk", "role", "ends_on"))
+    audit_before = AuditRecord.objects.count()
+    victim_names = list(Staff.objects.filter(municipality_id=victim).values_list("user__full_name_kana", flat=True))
+
+    for template, method, path, body in attacks(victim):
+        # when they aim each page and endpoint at another municipality
+        if path.startswith("/api/"):
+            response = client.generic(
+                method, path, json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"k-{path}"
+            )
+            # then the API refuses with the machine-readable reason
+            assert response.status_code == 403, (template, method, response.content[:200])
+            assert response.json()["code"] == "tenancy.forbidden"
+        else:
+            response = client.get(path) if method == "GET" else client.post(path, body)
+            assert response.status_code == 403, (template, method, response.status_code)
+            assert b"tenancy.forbidden" in response.content
+        # and nothing of the victim leaks into the answer
+        for kana in victim_names:
+            assert kana.encode() not in response.content
+
+    # and nothing was written anywhere
+    assert list(RoleGrant.objects.order_by("pk").values_list("pk", "role", "ends_on")) == grants_before
+    assert AuditRecord.objects.count() == audit_before
+
+
+def test_the_same_requests_succeed_for_the_towns_own_admin(demo: object, client: Client) -> None:
+    """The attack list is live: aimed at the attacker's own town, every route answers."""
+    from hiroba.identity.models import User
+
+    client.force_login(User.objects.get(username="saku-admin"))
+    for template, method, path, body in attacks("202177"):
+        if path.startswith("/api/"):
+            response = client.generic(
+                method, path, json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"k-{path}"
+            )
+        else:
+            response = client.get(path) if method == "GET" else client.post(path, body)
+        assert response.status_code in {200, 201, 302}, (template, method, response.status_code)
+
+
+def test_signed_out_visitors_are_sent_to_sign_in_or_refused(demo: object, client: Client) -> None:
+    for template, method, path, body in attacks("202177"):
+        if path.startswith("/api/"):
+            response = client.generic(
+                method, path, json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+            )
+            assert response.status_code == 401, template
+            assert response.json()["code"] == "auth.required"
+        else:
+            response = client.get(path) if method == "GET" else client.post(path, body)
+            assert response.status_code == 302, template
+            assert response["Location"].startswith("/staff/login/")
