@@ -27,7 +27,7 @@ IN_CI = os.environ.get("CI") == "true"
 
 
 def on_postgres() -> bool:
-    return bool(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"))
+    return str(settings.DATABASES["default"]["ENGINE"]).endswith("postgresql")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -39,7 +39,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Tests marked `postgres` need real row locks: on SQLite they are deselected, not skipped."""
     if on_postgres():
         return
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         (drop if item.get_closest_marker("postgres") else keep).append(item)
     if drop:

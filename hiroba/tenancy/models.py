@@ -2,14 +2,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Q, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Length, Lower, Mod, StrIndex, Substr
 from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThanOrEqual
 
 from hiroba.tenancy import lgcode
 
 
-def _digit(field: str, position: int) -> Func:
+def _digit(field: str, position: int) -> CombinedExpression:
     """The digit's value without a cast (a cast of a non-digit would raise instead of failing the check)."""
     return StrIndex(Value("0123456789"), Substr(field, position, 1)) - Value(1)
 

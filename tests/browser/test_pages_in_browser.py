@@ -257,3 +257,15 @@ def test_pages_load_nothing_from_another_origin_and_log_no_errors(site: str, ope
     foreign = [url for url in requested if not url.startswith(f"{site}/")]
     assert foreign == []
     assert errors == []
+
+
+
+
+def test_tmp_origin(site: str, open_context: Any) -> None:
+    page = open_context().new_page()
+    logs: list[str] = []
+    page.on("console", lambda m: logs.append(f"{m.type}: {m.text} {m.location}"))
+    for path in ["/", "/m/202177/", "/a/saku/", "/staff/login/"]:
+        page.goto(f"{site}{path}", wait_until="networkidle")
+    page.wait_for_timeout(1000)
+    print("LOGS", logs)
