@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models
@@ -24,27 +24,23 @@ class Actor:
 
     user: User | None
     channel: Channel
+    ref: str = "system"  # what the audit record keeps: a pseudonymous reference, never a name
     acting_for: str = ""
-    label: str = field(default="system")
 
     @classmethod
     def for_user(cls, user: User, *, channel: Channel) -> Actor:
-        return cls(user=user, channel=channel, label=f"user:{user.public_id}")
+        return cls(user=user, channel=channel, ref=f"user:{user.public_id}")
 
     @classmethod
     def from_request(cls, request: HttpRequest, *, channel: Channel = Channel.WEB) -> Actor:
         user = request.user
         if not user.is_authenticated:
-            return cls(user=None, channel=channel, label="anonymous")
+            return cls(user=None, channel=channel, ref="anonymous")
         return cls.for_user(user, channel=channel)
 
     @classmethod
     def command_line(cls) -> Actor:
-        return cls(user=None, channel=Channel.CLI, label="operator")
-
-    @property
-    def ref(self) -> str:
-        return self.label
+        return cls(user=None, channel=Channel.CLI, ref="operator")
 
 
 def subject_ref(subject: models.Model | str) -> str:

@@ -57,10 +57,6 @@ class Conflict(AppError):
     status = 409
 
 
-def not_found(what: str, *, ja: str, en: str) -> NotFound:
-    return NotFound(f"{what}.not_found", ja=ja, en=en)
-
-
 def error_page(request: HttpRequest, error: AppError) -> HttpResponse:
     """The error as a page in the layout, or as the API's JSON error body under /api/."""
     if request.path.startswith("/api/"):

@@ -29,18 +29,12 @@ class StaffScope:
     is_operator: bool = False
 
     @property
-    def is_staff(self) -> bool:
-        return self.staff_id is not None
-
-    @property
     def is_agency(self) -> bool:
         return self.is_operator or (Role.AGENCY, None) in self.grants
 
     def has(self, role: Role, lg_code: str | None = None) -> bool:
         return self.is_operator or (role, lg_code) in self.grants
 
-    def municipalities(self) -> frozenset[str]:
-        return frozenset(code for _, code in self.grants if code is not None)
 
 
 def _active_on(day: dt.date) -> Q:
@@ -108,13 +102,6 @@ def staff_list(*, scope: StaffScope, lg_code: str) -> QuerySet[Staff]:
         .prefetch_related(Prefetch("grants", queryset=RoleGrant.objects.order_by("role", "starts_on")))
         .order_by("user__full_name_kana", "pk")
     )
-
-
-def staff_get(*, scope: StaffScope, lg_code: str, staff_id: int) -> Staff:
-    staff = staff_list(scope=scope, lg_code=lg_code).filter(pk=staff_id).first()
-    if staff is None:
-        raise errors.unknown_staff(lg_code)
-    return staff
 
 
 def audit_list(*, scope: StaffScope, lg_code: str, limit: int = 100) -> QuerySet[AuditRecord]:

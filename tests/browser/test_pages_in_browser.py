@@ -235,37 +235,78 @@ def test_admin_grants_a_role_without_javascript(site: str, open_context: Any) ->
     assert page.locator("#staff-table [role=alert]").count() == 0
 
 
+OVERLAP_JA = "同じ職員に同じ役割が、重なる期間ですでに付与されています。"
+
+
+def test_refused_grant_without_javascript_shows_the_reason(site: str, open_context: Any) -> None:
+    # given 見本 花子 already has the health role from April with no end
+    page = open_context(java_script_enabled=False).new_page()
+    _sign_in(page, site, "saku-admin")
+    page.goto(f"{site}/staff/m/202177/staff/")
+
+    # when the admin grants it again for an overlapping period
+    with page.expect_navigation():
+        _grant_health(_staff_row(page, "見本 花子"), "2026-05-01")
+
+    # then the list comes back with the reason and without a second grant
+    assert OVERLAP_JA in page.locator("#staff-table [role=alert]").inner_text()
+    assert _staff_row(page, "見本 花子").locator("td").nth(1).locator("li > .mono").all_inner_texts() == ["health"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="htmx 2 does not swap 4xx answers; staff_list_page answers a refused grant with 409/422, so it is lost",
+)
+def test_refused_grant_with_htmx_shows_the_reason(site: str, open_context: Any) -> None:
+    # given
+    page = open_context().new_page()
+    _sign_in(page, site, "saku-admin")
+    page.goto(f"{site}/staff/m/202177/staff/")
+
+    # when
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        _grant_health(_staff_row(page, "見本 花子"), "2026-05-01")
+
+    # then
+    alert = page.locator("#staff-table [role=alert]")
+    alert.wait_for(timeout=3_000)
+    assert OVERLAP_JA in alert.inner_text()
+
+
 # ---------------------------------------------------------------- same origin, clean console
 
 
 def test_pages_load_nothing_from_another_origin_and_log_no_errors(site: str, open_context: Any) -> None:
-    # given
-    page = open_context().new_page()
+    # given a page that records every request, console error, script error and CSP violation
+    context = open_context()
+    context.add_init_script(
+        "window.cspViolations = [];"
+        "document.addEventListener('securitypolicyviolation',"
+        " (e) => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    page = context.new_page()
     requested: list[str] = []
     errors: list[str] = []
+    violations: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("console", lambda message: errors.append(message.text) if _is_error(message) else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
 
     # when
     for path in ["/", "/m/202177/", "/a/saku/", "/staff/login/"]:
         page.goto(f"{site}{path}", wait_until="networkidle")
+        violations += page.evaluate("window.cspViolations")
 
     # then
     assert any(url.endswith(".css") for url in requested)
     assert any(url.endswith(".js") for url in requested)
     foreign = [url for url in requested if not url.startswith(f"{site}/")]
     assert foreign == []
+    assert violations == []
     assert errors == []
 
 
-
-
-def test_tmp_origin(site: str, open_context: Any) -> None:
-    page = open_context().new_page()
-    logs: list[str] = []
-    page.on("console", lambda m: logs.append(f"{m.type}: {m.text} {m.location}"))
-    for path in ["/", "/m/202177/", "/a/saku/", "/staff/login/"]:
-        page.goto(f"{site}{path}", wait_until="networkidle")
-    page.wait_for_timeout(1000)
-    print("LOGS", logs)
+def _is_error(message: Any) -> bool:
+    # Chromium asks for /favicon.ico on its own, and the site has none yet (see test_pages.py): that 404 is
+    # reported separately, so that this test stays about CSP violations and script errors.
+    return bool(message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"))
