@@ -56,7 +56,7 @@ def test_lookups_fail_with_a_reason(demo: object, client: Client, path: str, sta
 
 
 def test_mutations_need_sign_in_and_an_idempotency_key(demo: object, client: Client, login: Any) -> None:
-    body = {"lg_code": "202011", "name": "松本市", "name_kana": "まつもとし", "name_en": "Matsumoto City"}
+    body = {"lg_code": "202011", "name": "長野市", "name_kana": "ながのし", "name_en": "Nagano City"}
     assert_error(post(client, "/api/v1/municipalities", body), 401, "auth.required")
     login("agency")
     assert_error(post(client, "/api/v1/municipalities", body, key=None), 422, "idempotency.key_required")
@@ -66,7 +66,7 @@ def test_mutations_need_sign_in_and_an_idempotency_key(demo: object, client: Cli
 def test_agency_registers_a_municipality_and_a_retry_is_replayed(demo: object, client: Client, login: Any) -> None:
     # given
     login("agency")
-    body = {"lg_code": "202011", "name": "松本市", "name_kana": "まつもとし", "name_en": "Matsumoto City"}
+    body = {"lg_code": "202011", "name": "長野市", "name_kana": "ながのし", "name_en": "Nagano City"}
     # when the client sends the request twice with the same key (a retry after a lost answer)
     first = post(client, "/api/v1/municipalities", body, key="reg-202011")
     second = post(client, "/api/v1/municipalities", body, key="reg-202011")
@@ -99,7 +99,7 @@ def test_registration_refusals(demo: object, client: Client, login: Any, lg_code
 
 def test_town_staff_may_not_register_municipalities(demo: object, client: Client, login: Any) -> None:
     login("saku-admin")
-    body = {"lg_code": "202011", "name": "松本市", "name_kana": "まつもとし", "name_en": "Matsumoto City"}
+    body = {"lg_code": "202011", "name": "長野市", "name_kana": "ながのし", "name_en": "Nagano City"}
     assert_error(post(client, "/api/v1/municipalities", body), 403, "tenancy.forbidden")
 
 

@@ -40,7 +40,9 @@ def test_operator_session(tmp_path: Path) -> None:
         assert loaded.returncode == 0, loaded.stderr
     assert "saku-admin" in loaded.stdout
     # a bad check digit is refused with the reason, exit status 1
-    refused = run(db, "tenancy", "municipality-add", "202012", "--name", "松本市", "--kana", "まつもとし", "--en", "M")
+    refused = run(
+        db, "tenancy", "municipality-add", "202012", "--name", "長野市", "--kana", "ながのし", "--en", "Nagano"
+    )
     assert refused.returncode == 1
     assert "tenancy.lg_code.check_digit" in refused.stderr
     # a municipality already in an area cannot join another

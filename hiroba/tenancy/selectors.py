@@ -36,7 +36,6 @@ class StaffScope:
         return self.is_operator or (role, lg_code) in self.grants
 
 
-
 def _active_on(day: dt.date) -> Q:
     return Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
 

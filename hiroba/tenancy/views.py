@@ -18,6 +18,11 @@ from hiroba.tenancy.lgcode import prefecture
 from hiroba.tenancy.models import Role
 
 
+def _refusal(error: AppError) -> str:
+    """A service's refusal as a form error: both messages and the code to quote to the help desk."""
+    return f"{error.message_ja} / {error.message_en} ({error.code})"
+
+
 def _scope(request: HttpRequest) -> selectors.StaffScope:
     return selectors.staff_scope(user=request.user)  # type: ignore[arg-type]
 
@@ -92,7 +97,7 @@ def staff_list_page(request: HttpRequest, lg_code: str) -> HttpResponse:
     except AppError as error:
         if isinstance(error, PermissionDenied):
             raise
-        form.add_error(None, f"{error.message_ja} / {error.message_en}")
+        form.add_error(None, _refusal(error))
         return _staff_page(request, lg_code, form, status=error.status)
     if request.htmx:  # type: ignore[attr-defined]
         return _staff_page(request, lg_code)
@@ -137,10 +142,12 @@ def platform_page(request: HttpRequest) -> HttpResponse:
             except AppError as error:
                 if isinstance(error, PermissionDenied):
                     raise
-                form.add_error(None, f"{error.message_ja} / {error.message_en}")
+                form.add_error(None, _refusal(error))
+                status = error.status
             else:
                 return redirect("staff-platform")
-        status = 422
+        else:
+            status = 422
     context = {"forms": forms_by_name, "areas": selectors.area_list(), "municipalities": selectors.municipality_list()}
     return render(request, "tenancy/platform.html", context, status=status)
 

@@ -253,10 +253,6 @@ def test_refused_grant_without_javascript_shows_the_reason(site: str, open_conte
     assert _staff_row(page, "見本 花子").locator("td").nth(1).locator("li > .mono").all_inner_texts() == ["health"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="htmx 2 does not swap 4xx answers; staff_list_page answers a refused grant with 409/422, so it is lost",
-)
 def test_refused_grant_with_htmx_shows_the_reason(site: str, open_context: Any) -> None:
     # given
     page = open_context().new_page()

@@ -25,7 +25,7 @@ def as_user(username: str) -> Actor:
 
 def test_register_municipality_writes_a_platform_audit_record() -> None:
     m = services.municipality_register(
-        lg_code="202011", name="松本市", name_kana="まつもとし", name_en="Matsumoto City", actor=OPERATOR
+        lg_code="202011", name="長野市", name_kana="ながのし", name_en="Nagano City", actor=OPERATOR
     )
     assert m.prefecture.name == "長野県"
     record = AuditRecord.objects.get(tag="tenancy:municipality:registered")
@@ -55,11 +55,11 @@ def test_register_twice_is_a_conflict(demo: object) -> None:
 def test_only_the_agency_registers_municipalities(demo: object) -> None:
     with pytest.raises(PermissionDenied):
         services.municipality_register(
-            lg_code=lgcode.complete("20201"), name="松本市", name_kana="まつもとし", name_en="Matsumoto",
+            lg_code=lgcode.complete("20201"), name="長野市", name_kana="ながのし", name_en="Nagano City",
             actor=as_user("saku-admin"),
         )  # fmt: skip
     services.municipality_register(
-        lg_code=lgcode.complete("20201"), name="松本市", name_kana="まつもとし", name_en="Matsumoto",
+        lg_code=lgcode.complete("20201"), name="長野市", name_kana="ながのし", name_en="Nagano City",
         actor=as_user("agency"),
     )  # fmt: skip
     assert Municipality.objects.filter(lg_code="202011").exists()
@@ -165,6 +165,7 @@ def test_april_move_end_one_role_and_start_another(demo: object) -> None:
 
 def test_role_grant_is_idempotent_per_key(demo: object) -> None:
     staff = Staff.objects.get(user__username="saku-counter")
+
     def grant() -> RoleGrant:
         return services.role_grant(
             staff_id=staff.pk, lg_code="202177", role=Role.FINANCE, starts_on=APRIL, ends_on=None,
