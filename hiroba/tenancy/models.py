@@ -6,6 +6,7 @@ from django.db.models import F, Q, Value
 from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Length, Lower, Mod, StrIndex, Substr
 from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
 from hiroba.tenancy import lgcode
 
@@ -81,12 +82,12 @@ class Municipality(models.Model):
 
 
 class Role(models.TextChoices):
-    ADMIN = "admin", "admin"
-    HEALTH = "health", "health"
-    FINANCE = "finance", "finance"
-    COUNTER = "counter", "counter"
-    ELECTION = "election", "election"
-    AGENCY = "agency", "agency"
+    ADMIN = "admin", _("Administration")
+    HEALTH = "health", _("Health")
+    FINANCE = "finance", _("Finance")
+    COUNTER = "counter", _("Service counter")
+    ELECTION = "election", _("Elections and polls")
+    AGENCY = "agency", _("Digital Agency")
 
 
 MUNICIPAL_ROLES = frozenset(Role) - {Role.AGENCY}

@@ -50,7 +50,7 @@ def area_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
-    grants = sorted(scope.grants, key=lambda g: (g[1] or "", g[0]))
+    grants = [(Role(role).label, code) for role, code in sorted(scope.grants, key=lambda g: (g[1] or "", g[0]))]
     admin_of = sorted(code for role, code in scope.grants if role == Role.ADMIN and code)
     return render(
         request,
