@@ -35,52 +35,32 @@ AGENCY_STAFF = ("agency", "見本 庁子", "みほん ちょうこ", "デジタ�
 FISCAL_YEAR_START = dt.date(2026, 4, 1)
 
 
+def _staff(username: str, *, name: str, kana: str, lg_code: str | None, department: str, roles: list[Role]) -> None:
+    if User.objects.filter(username=username).exists():
+        return
+    actor = Actor.command_line()
+    staff = services.staff_register(
+        username=username, password=DEMO_PASSWORD, full_name=name, full_name_kana=kana, email="",
+        lg_code=lg_code, department=department, actor=actor,
+    )  # fmt: skip
+    for role in roles:
+        services.role_grant(
+            staff_id=staff.pk, lg_code=lg_code, role=role, starts_on=FISCAL_YEAR_START, ends_on=None, actor=actor
+        )
+
+
 def demo_load() -> list[tuple[str, str]]:
     """Create what is missing and return the demo log-ins as (user name, what it is)."""
     actor = Actor.command_line()
-    logins: list[tuple[str, str]] = []
     username, name, kana, department = AGENCY_STAFF
-    if not User.objects.filter(username=username).exists():
-        staff = services.staff_register(
-            username=username,
-            password=DEMO_PASSWORD,
-            full_name=name,
-            full_name_kana=kana,
-            email="",
-            lg_code=None,
-            department=department,
-            actor=actor,
-        )
-        services.role_grant(
-            staff_id=staff.pk, lg_code=None, role=Role.AGENCY, starts_on=FISCAL_YEAR_START, ends_on=None, actor=actor
-        )
-    logins.append((username, "Digital Agency (registers municipalities and areas)"))
+    _staff(username, name=name, kana=kana, lg_code=None, department=department, roles=[Role.AGENCY])
+    logins = [(username, "Digital Agency (registers municipalities and areas)")]
 
     for code, m_name, m_kana, m_en, prefix in MUNICIPALITIES:
         if not Municipality.objects.filter(lg_code=code).exists():
             services.municipality_register(lg_code=code, name=m_name, name_kana=m_kana, name_en=m_en, actor=actor)
         for suffix, s_name, s_kana, roles, dept in STAFF:
-            username = f"{prefix}-{suffix}"
-            if not User.objects.filter(username=username).exists():
-                staff = services.staff_register(
-                    username=username,
-                    password=DEMO_PASSWORD,
-                    full_name=s_name,
-                    full_name_kana=s_kana,
-                    email="",
-                    lg_code=code,
-                    department=dept,
-                    actor=actor,
-                )
-                for role in roles:
-                    services.role_grant(
-                        staff_id=staff.pk,
-                        lg_code=code,
-                        role=role,
-                        starts_on=FISCAL_YEAR_START,
-                        ends_on=None,
-                        actor=actor,
-                    )
+            _staff(f"{prefix}-{suffix}", name=s_name, kana=s_kana, lg_code=code, department=dept, roles=roles)
         logins.append((f"{prefix}-admin", f"{m_name} {m_en} admin"))
 
     slug, a_name, a_en, currency, members = SAKU_AREA
