@@ -38,15 +38,13 @@ def main(argv: list[str] | None = None) -> None:
 
     django.setup()
     if not args or args[0] in {"-h", "--help", "help"}:
-        _print_help(sorted(get_commands()))
+        _print_help(get_commands())
         return
     execute_from_command_line(["hiroba", *resolve(args, set(get_commands()))])
 
 
-def _print_help(commands: list[str]) -> None:
-    from django.core.management import get_commands
-
-    ours = [c for c in commands if get_commands()[c].startswith("hiroba")]
+def _print_help(commands: dict[str, str]) -> None:
+    ours = sorted(name for name, app in commands.items() if app.startswith("hiroba"))
     print("usage: hiroba <group> <command> [options]   (or: hiroba <django-command> ...)\n")
     print("Hiroba commands:")
     for name in ours:

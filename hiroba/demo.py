@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from hiroba.core.audit import Actor
-from hiroba.identity.models import User
+from hiroba.identity.selectors import user_exists
 from hiroba.tenancy import services
 from hiroba.tenancy.models import CurrencyArea, Municipality, Role
 
@@ -36,7 +36,7 @@ FISCAL_YEAR_START = dt.date(2026, 4, 1)
 
 
 def _staff(username: str, *, name: str, kana: str, lg_code: str | None, department: str, roles: list[Role]) -> None:
-    if User.objects.filter(username=username).exists():
+    if user_exists(username=username):
         return
     actor = Actor.command_line()
     staff = services.staff_register(

@@ -34,10 +34,6 @@ def _actor(request: HttpRequest) -> Actor:
     return Actor.from_request(request, channel=Channel.API)
 
 
-def _scope(request: HttpRequest) -> selectors.StaffScope:
-    return selectors.staff_scope(user=request.user)  # type: ignore[arg-type]
-
-
 def _municipality(m: Municipality) -> dict[str, Any]:
     p = m.prefecture
     return {
@@ -110,7 +106,7 @@ def area_add_municipality(request: HttpRequest, slug: str, body: AreaMemberIn) -
 
 @router.get("/me", response=MeOut, auth=django_auth, summary="The signed-in staff member and active roles")
 def me(request: HttpRequest) -> dict[str, Any]:
-    scope = _scope(request)
+    scope = selectors.staff_scope(user=request.user)
     user = request.user
     return {
         "public_id": user.public_id,  # type: ignore[union-attr]
@@ -123,7 +119,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/municipalities/{lg_code}/staff", response=list[StaffOut], auth=django_auth)
 def staff_list(request: HttpRequest, lg_code: str) -> list[dict[str, Any]]:
-    return [_staff(s) for s in selectors.staff_list(scope=_scope(request), lg_code=lg_code)]
+    return [_staff(s) for s in selectors.staff_list(scope=selectors.staff_scope(user=request.user), lg_code=lg_code)]
 
 
 @router.post("/municipalities/{lg_code}/staff/{staff_id}/roles", response={201: GrantOut}, auth=django_auth)
@@ -147,4 +143,4 @@ def role_end(request: HttpRequest, lg_code: str, grant_id: int, body: GrantEndIn
 
 @router.get("/municipalities/{lg_code}/audit", response=list[AuditRecordOut], auth=django_auth)
 def audit_list(request: HttpRequest, lg_code: str) -> Any:
-    return list(selectors.audit_list(scope=_scope(request), lg_code=lg_code))
+    return list(selectors.audit_list(scope=selectors.staff_scope(user=request.user), lg_code=lg_code))

@@ -49,14 +49,8 @@ class AreaForm(forms.Form):
 
 
 class AreaMemberForm(forms.Form):
-    area = forms.ChoiceField(label=_("Currency area"))
+    area = forms.ChoiceField(label=_("Currency area"), choices=lambda: [(a.slug, a.name) for a in area_list()])
     lg_code = LgCodeField()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        area = self.fields["area"]
-        if isinstance(area, forms.ChoiceField):
-            area.choices = [(a.slug, a.name) for a in area_list()]
 
 
 class GrantForm(forms.Form):

@@ -6,12 +6,13 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from hiroba.core.audit import Actor
 from hiroba.core.models import AuditRecord, Channel
-from hiroba.identity.models import User
 from hiroba.tenancy import errors, lgcode
 from hiroba.tenancy.models import CurrencyArea, Municipality, Role, RoleGrant, Staff
 
@@ -40,11 +41,11 @@ def _active_on(day: dt.date) -> Q:
     return Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
 
 
-def staff_scope(*, user: User | None, on: dt.date | None = None) -> StaffScope:
+def staff_scope(*, user: AbstractBaseUser | AnonymousUser | None, on: dt.date | None = None) -> StaffScope:
     if user is None or not user.is_authenticated:
         return StaffScope(user_id=None, staff_id=None, municipality=None, grants=frozenset())
     day = on or timezone.localdate()
-    staff = Staff.objects.filter(user=user).first()
+    staff = Staff.objects.filter(user_id=user.pk).first()
     if staff is None:
         return StaffScope(user_id=user.pk, staff_id=None, municipality=None, grants=frozenset())
     grants = RoleGrant.objects.filter(_active_on(day), staff=staff).values_list("role", "municipality_id")

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from hiroba.core.audit import Actor, audit_record
-from hiroba.identity.models import User
+from hiroba.identity.services import user_create
 from hiroba.tenancy import errors, lgcode
 from hiroba.tenancy.events import TenancyEvent
 from hiroba.tenancy.models import MUNICIPAL_ROLES, CurrencyArea, Municipality, Role, RoleGrant, Staff
@@ -87,7 +87,9 @@ def staff_register(
     else:
         scope_require(scope, Role.ADMIN, lg_code)
         municipality = municipality_get(lg_code=lg_code)
-    user = User.objects.create_user(username, password, full_name=full_name, full_name_kana=full_name_kana, email=email)
+    user = user_create(
+        username=username, password=password, full_name=full_name, full_name_kana=full_name_kana, email=email
+    )
     staff = Staff.objects.create(user=user, municipality=municipality, department=department)
     audit_record(
         tag=TenancyEvent.STAFF_REGISTERED,

@@ -23,10 +23,6 @@ def _refusal(error: AppError) -> str:
     return f"{error.message_ja} / {error.message_en} ({error.code})"
 
 
-def _scope(request: HttpRequest) -> selectors.StaffScope:
-    return selectors.staff_scope(user=request.user)  # type: ignore[arg-type]
-
-
 def home(request: HttpRequest) -> HttpResponse:
     municipalities = list(selectors.municipality_list())
     by_prefecture: dict[str, Any] = {}
@@ -49,23 +45,25 @@ def area_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def staff_home(request: HttpRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = selectors.staff_scope(user=request.user)
     grants = [(Role(role).label, code) for role, code in sorted(scope.grants, key=lambda g: (g[1] or "", g[0]))]
-    admin_of = sorted(code for role, code in scope.grants if role == Role.ADMIN and code)
+    admin_of = {code for role, code in scope.grants if role == Role.ADMIN and code}
+    codes = admin_of | ({scope.municipality} if scope.municipality else set())
+    towns = {m.lg_code: m for m in selectors.municipality_list().filter(lg_code__in=codes)}
     return render(
         request,
         "tenancy/staff_home.html",
         {
             "scope": scope,
             "grants": grants,
-            "admin_of": [selectors.municipality_get(lg_code=c) for c in admin_of],
-            "employer": selectors.municipality_get(lg_code=scope.municipality) if scope.municipality else None,
+            "admin_of": [towns[code] for code in sorted(admin_of)],
+            "employer": towns.get(scope.municipality or ""),
         },
     )
 
 
 def _staff_page(request: HttpRequest, lg_code: str, form: forms.Form | None = None, status: int = 200) -> HttpResponse:
-    scope = _scope(request)
+    scope = selectors.staff_scope(user=request.user)
     context = {
         "m": selectors.municipality_get(lg_code=lg_code),
         "staff": selectors.staff_list(scope=scope, lg_code=lg_code),
@@ -113,7 +111,7 @@ def role_end_page(request: HttpRequest, lg_code: str, grant_id: int) -> HttpResp
 
 @login_required
 def audit_page(request: HttpRequest, lg_code: str) -> HttpResponse:
-    records = selectors.audit_list(scope=_scope(request), lg_code=lg_code)
+    records = selectors.audit_list(scope=selectors.staff_scope(user=request.user), lg_code=lg_code)
     return render(request, "tenancy/audit.html", {"m": selectors.municipality_get(lg_code=lg_code), "records": records})
 
 
@@ -127,7 +125,7 @@ _PLATFORM_FORMS: dict[str, type[forms.Form]] = {
 @login_required
 def platform_page(request: HttpRequest) -> HttpResponse:
     """The agency's page for registering municipalities and currency areas."""
-    scope = _scope(request)
+    scope = selectors.staff_scope(user=request.user)
     selectors.scope_require(scope, Role.AGENCY)
     bound = request.POST.get("form") if request.method == "POST" else None
     forms_by_name = {
