@@ -90,3 +90,65 @@ def chromium() -> Iterator[Any]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# ---------------------------------------------------------------- the card-less test rig
+
+
+@pytest.fixture(scope="session")
+def rig_ca(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """One JPKI-profile test CA for the whole run (RSA key generation is the slow part)."""
+    from datetime import UTC, datetime
+
+    from hiroba.identity import jpki
+
+    directory = tmp_path_factory.mktemp("test-rig")
+    ca = jpki.make_test_ca(now=datetime.now(UTC))
+    ca.save(directory / "ca")
+    return directory, ca
+
+
+@pytest.fixture
+def rig(rig_ca: Any, settings: Any, db: None) -> Any:
+    """The test rig wired into settings, with a fresh CRL loaded; `rig.card(...)` issues (cached) virtual cards."""
+    from hiroba.identity.services.jpki import jpki_config_reset
+    from hiroba.identity.testrig import crls_refresh
+
+    directory, ca = rig_ca
+    settings.TEST_RIG = True
+    settings.TEST_RIG_DIR = directory
+    settings.JPKI_AUTH_ANCHORS = []
+    jpki_config_reset()
+    crls_refresh(ca)
+    yield _Rig(directory, ca)
+    jpki_config_reset()
+
+
+_CARDS: dict[tuple[Any, ...], Any] = {}
+
+
+class _Rig:
+    def __init__(self, directory: Path, ca: Any) -> None:
+        self.directory = directory
+        self.ca = ca
+
+    def card(self, name: str = "見本 住子", birth: str = "1987-06-15", address: str = "長野県佐久市中込3056",
+             **options: Any) -> Any:
+        """A virtual card (PIN 1234, password ABC123), issued once per distinct set of facts in the run."""
+        from datetime import UTC, date, datetime
+
+        from hiroba.identity import jpki
+
+        key = (name, birth, address, tuple(sorted(options.items())))
+        if key not in _CARDS:
+            _CARDS[key] = jpki.issue_virtual_card(
+                self.ca, name=name, birth_date=date.fromisoformat(birth), sex="2", address=address,
+                now=datetime.now(UTC), **options,
+            )
+        return _CARDS[key]
+
+    def card_file(self, card: Any) -> Path:
+        path = self.directory / "cards" / f"card-{card.auth_certificate.serial_number:x}.json"
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(card.to_json())
+        return path

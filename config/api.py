@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from hiroba.core.errors import AppError, Invalid, NotAuthenticated, NotFound
+from hiroba.identity.api import router as identity_router
 from hiroba.tenancy.api import router as tenancy_router
 
 api = NinjaAPI(
@@ -17,6 +18,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("/", tenancy_router)
+api.add_router("/identity/", identity_router)
 
 
 def _error(request: HttpRequest, error: AppError) -> HttpResponse:

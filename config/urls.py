@@ -1,4 +1,4 @@
-from django.contrib.auth import views as auth_views
+from django.conf import settings
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -7,14 +7,17 @@ from hiroba.core import health, observability
 
 urlpatterns = [
     path("", include("hiroba.tenancy.urls")),
-    path("staff/login/", auth_views.LoginView.as_view(template_name="staff_login.html"), name="staff-login"),
-    path("staff/logout/", auth_views.LogoutView.as_view(), name="staff-logout"),
+    path("", include("hiroba.identity.urls")),
+    path("", include("hiroba.identity.urls_staff")),
     path("i18n/setlang/", set_language, name="set-language"),
     path("api/v1/", api.urls),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", observability.metrics_view, name="metrics"),
 ]
+
+if settings.TEST_RIG:  # the card-less test rig (dev OIDC provider, virtual cards); never in production
+    urlpatterns.append(path("", include("hiroba.identity.urls_dev")))
 
 handler404 = "hiroba.core.views.page_not_found"
 handler500 = "hiroba.core.views.server_error"

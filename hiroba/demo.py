@@ -69,3 +69,24 @@ def demo_load() -> list[tuple[str, str]]:
     for code in members:
         services.area_add_municipality(slug=slug, lg_code=code, actor=actor)
     return logins
+
+
+# Demo residents for the test rig: one virtual card each (PIN 1234, signing password ABC123), not yet enrolled, so
+# that the demo shows enrollment with consent; the smartphone one shows the phone certificate path.
+DEMO_RESIDENTS = [
+    ("見本 住子", dt.date(1987, 6, 15), "長野県佐久市中込3056", False),
+    ("見本 町男", dt.date(1952, 11, 3), "長野県小諸市相生町3-3-3", False),
+    ("見本 若葉", dt.date(2001, 2, 28), "長野県北佐久郡御代田町大字馬瀬口1794-6", True),
+    ("見本 玉代", dt.date(1975, 8, 8), "埼玉県さいたま市浦和区常盤6-4-4", False),
+]
+
+
+def demo_rig() -> list[tuple[str, str]]:
+    """The test rig for the demo: the local CA (with a fresh CRL) and one virtual card per demo resident."""
+    from hiroba.identity.testrig import CardSpec, test_ca_make, virtual_card_make, virtual_cards
+
+    test_ca_make(replace=False)
+    if not virtual_cards():
+        for name, birth, address, phone in DEMO_RESIDENTS:
+            virtual_card_make(CardSpec(name=name, birth_date=birth, address=address, smartphone=phone))
+    return [(path.name, path.parent.as_posix()) for path in virtual_cards()]

@@ -45,6 +45,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "hiroba.identity.middleware.SessionTimeoutMiddleware",
     "hiroba.core.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -169,7 +170,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "hiroba.core.observability.JsonFormatter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    # No log line may carry an Individual Number (個人番号): the console handler masks every candidate.
+    "filters": {"individual_number": {"()": "hiroba.core.logging.IndividualNumberFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["individual_number"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Django logs a request's full traceback at ERROR; keep it (operators need it) but in JSON.
@@ -179,3 +182,33 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# --- Identity (issue 3) --------------------------------------------------------------------------------------------
+# The origin residents' browsers use (https://…, no path). JPKI signatures and passkeys are bound to it, so it must be
+# set in production; elsewhere, when empty, it is derived from the request (whose host ALLOWED_HOSTS already checks).
+SITE_ORIGIN = env.str("SITE_ORIGIN", default="")
+# Keys for pairwise resident IDs and for the keyed hashes that stand in for certificates and external IDs. Changing
+# one changes every value made with it (see docs/dev/identity.md for rotation). Empty means "derived from SECRET_KEY",
+# which production refuses.
+IDENTITY_PAIRWISE_KEY = env.str("IDENTITY_PAIRWISE_KEY", default="")
+IDENTITY_LOOKUP_KEY = env.str("IDENTITY_LOOKUP_KEY", default="")
+# JPKI trust anchors (PEM files, each may hold several CA generations) and the certificate policies accepted.
+JPKI_AUTH_ANCHORS = env.list("JPKI_AUTH_ANCHORS", default=[])
+JPKI_SIGN_ANCHORS = env.list("JPKI_SIGN_ANCHORS", default=[])
+JPKI_AUTH_POLICY_OIDS = env.list("JPKI_AUTH_POLICY_OIDS", default=["1.2.392.200149.8.5.1.3.30"])
+JPKI_SIGN_POLICY_OIDS = env.list("JPKI_SIGN_POLICY_OIDS", default=["1.2.392.200149.8.5.1.1.20"])
+# An OCSP responder (J-LIS or a platform operator). CRLs are loaded with `hiroba identity load-crl` on a schedule.
+JPKI_OCSP_URL = env.str("JPKI_OCSP_URL", default="")
+# The Digital Authentication App (デジタル認証アプリ): issuer (endpoints come from its discovery document), the client
+# ID the Digital Agency registered, and the private JWK (a file) used for private_key_jwt. Empty issuer: not offered.
+DIGITAL_AUTH_ISSUER = env.str("DIGITAL_AUTH_ISSUER", default="")
+DIGITAL_AUTH_CLIENT_ID = env.str("DIGITAL_AUTH_CLIENT_ID", default="")
+DIGITAL_AUTH_PRIVATE_KEY_FILE = env.str("DIGITAL_AUTH_PRIVATE_KEY_FILE", default="")
+# The card-less test rig: a local JPKI-profile CA, virtual cards, a dev OIDC provider. Never in production.
+TEST_RIG = env.bool("TEST_RIG", default=False)
+TEST_RIG_DIR = Path(env.str("TEST_RIG_DIR", default=str(VAR_DIR / "test-rig")))
+# Session lifetimes: idle and absolute (seconds). Staff share counter terminals, so both are short by default.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=8 * 60 * 60)
+# Staff may sign in with a password only on developers' machines; everyone else uses a passkey.
+STAFF_PASSWORD_SIGN_IN = env.bool("STAFF_PASSWORD_SIGN_IN", default=False)

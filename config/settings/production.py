@@ -15,6 +15,16 @@ if len(SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
         "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
     )
 
+for _name in ("SITE_ORIGIN", "IDENTITY_PAIRWISE_KEY", "IDENTITY_LOOKUP_KEY"):
+    if len(str(globals()[_name])) < (8 if _name == "SITE_ORIGIN" else 32):
+        raise ImproperlyConfigured(f"{_name} must be set in production (see .env.example).")
+if env.bool("TEST_RIG", default=False) or env.bool("STAFF_PASSWORD_SIGN_IN", default=False):
+    raise ImproperlyConfigured(
+        "TEST_RIG and STAFF_PASSWORD_SIGN_IN are for developers' machines only and are refused in production."
+    )
+TEST_RIG = False
+STAFF_PASSWORD_SIGN_IN = False
+
 DEBUG = False
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

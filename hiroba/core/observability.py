@@ -63,7 +63,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": message,
         }
-        if record.exc_info:
+        if record.exc_text:  # already formatted (and masked) by a filter: keep that text
+            entry["exc_info"] = record.exc_text
+        elif record.exc_info:
             entry["exc_info"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack_info"] = self.formatStack(record.stack_info)

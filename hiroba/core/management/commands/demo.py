@@ -2,11 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandParser
 
 from hiroba.core.management.base import HirobaCommand
-from hiroba.demo import DEMO_PASSWORD, demo_load
+from hiroba.demo import DEMO_PASSWORD, demo_load, demo_rig
 
 
 class Command(HirobaCommand):
@@ -19,12 +20,16 @@ class Command(HirobaCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         logins = demo_load()
+        cards = demo_rig() if settings.TEST_RIG else []
         base = f"http://localhost:{options['port']}"
         self.stdout.write(self.style.SUCCESS("Hiroba demo is ready."))
         self.stdout.write(f"  Top page:        {base}/")
         self.stdout.write(f"  Saku area:       {base}/a/saku/")
         self.stdout.write(f"  Saku City:       {base}/m/202177/")
         self.stdout.write(f"  Staff sign-in:   {base}/staff/login/")
+        self.stdout.write(f"  Resident sign-in: {base}/signin/")
+        if cards:
+            self.stdout.write(f"  Virtual cards:   {base}/dev/cards/  (PIN 1234, signing password ABC123)")
         self.stdout.write(f"  API (OpenAPI):   {base}/api/v1/docs")
         self.stdout.write(f"Demo log-ins (password {DEMO_PASSWORD}); each town also has -health, -finance, -counter:")
         for username, what in logins:

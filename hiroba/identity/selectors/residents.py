@@ -1,0 +1,111 @@
+"""Reads about residents. Municipal staff see only their own town's residents, and only pairwise IDs."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from hiroba.identity.models import CredentialBinding, Person, Resident, ResidentStatus, User
+from hiroba.tenancy.models import Municipality
+
+
+def normalise_name(name: str) -> str:
+    """NFKC and no spaces: the card may write a name with full-width or half-width spaces between parts."""
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+def municipality_for_address(address: str) -> Municipality | None:
+    """The municipality whose prefecture and name begin the address (the card's address is 都道府県 + 市区町村 + …).
+
+    The longest name wins, so that a ward-level or similarly prefixed name cannot be shadowed by a shorter one.
+    """
+    text = normalise_name(address)
+    best: Municipality | None = None
+    for municipality in Municipality.objects.all():
+        prefix = normalise_name(municipality.prefecture.name + municipality.name)
+        if text.startswith(prefix) and (best is None or len(municipality.name) > len(best.name)):
+            best = municipality
+    return best
+
+
+@dataclass(frozen=True)
+class ResidentRow:
+    pairwise_id: str
+    display_name: str
+    birth_year_month: str
+    status: str
+    since: datetime
+
+
+def resident_list(*, lg_code: str, include_ended: bool = False) -> list[ResidentRow]:
+    """Residents of one municipality by pairwise ID (for operators and scripts; never the person ID)."""
+    rows: QuerySet[Resident] = Resident.objects.filter(municipality_id=lg_code).select_related("person__user")
+    if not include_ended:
+        rows = rows.filter(status=ResidentStatus.ACTIVE)
+    return [
+        ResidentRow(
+            pairwise_id=r.pairwise_id,
+            display_name=r.person.user.full_name if r.person else "",
+            birth_year_month=f"{r.person.birth_year:04d}-{r.person.birth_month:02d}" if r.person else "",
+            status=r.status,
+            since=r.created_at,
+        )
+        for r in rows.order_by("pairwise_id")
+    ]
+
+
+def resident_current(*, user: User) -> Resident | None:
+    """The signed-in resident's residency in their current municipality."""
+    return (
+        Resident.objects.select_related("municipality")
+        .filter(person__user=user, status=ResidentStatus.ACTIVE)
+        .first()
+    )
+
+
+def person_for_user(*, user: User) -> Person | None:
+    return Person.objects.filter(user=user).first()
+
+
+def binding_by_lookup(*, lookup: str) -> CredentialBinding | None:
+    return CredentialBinding.objects.select_related("person__user").filter(lookup=lookup).first()
+
+
+@dataclass(frozen=True)
+class MyData:
+    """Everything Hiroba keeps about a resident, as the "my data" page shows it."""
+
+    display_name: str
+    birth_year: int
+    birth_month: int
+    municipality: Municipality | None
+    pairwise_id: str | None
+    credentials: list[CredentialBinding]
+    consents: list[tuple[str, str, datetime, datetime | None]]  # purpose, notice version, granted, withdrawn
+    residencies: list[Resident]
+
+
+def my_data(*, user: User) -> MyData | None:
+    person = person_for_user(user=user)
+    if person is None:
+        return None
+    residencies = list(person.residencies.select_related("municipality").order_by("created_at"))
+    current = next((r for r in residencies if r.status == ResidentStatus.ACTIVE), None)
+    consents = [
+        (c.purpose, c.notice_version, c.granted_at, c.withdrawn_at)
+        for r in residencies
+        for c in r.consents.all()
+    ]
+    return MyData(
+        display_name=user.full_name,
+        birth_year=person.birth_year,
+        birth_month=person.birth_month,
+        municipality=current.municipality if current else None,
+        pairwise_id=current.pairwise_id if current else None,
+        credentials=list(person.credentials.all()),
+        consents=consents,
+        residencies=residencies,
+    )

@@ -1,0 +1,39 @@
+"""Writes for identity. Other apps call only what is re-exported here.
+
+Sub-modules: `accounts` (accounts for staff and merchants), `residents` (enrollment, bindings, moves, deletion),
+`jpki` (card challenge–response), `oidc` (the Digital Authentication App), `passkeys` (staff and merchant passkeys,
+invitations, e-mail codes), `sessions` (sign-in, time-outs, sign-out everywhere), `throttle` (abuse limits),
+`testrig` (the card-less test rig).
+"""
+
+from hiroba.identity.services.accounts import user_create
+from hiroba.identity.services.jpki import (
+    CardProof,
+    challenge_issue,
+    crl_load,
+    jpki_enrollment_offer,
+    jpki_sign_in,
+)
+from hiroba.identity.services.residents import (
+    credential_linkage_import,
+    resident_delete_account,
+    resident_enroll,
+    resident_move,
+)
+from hiroba.identity.services.sessions import session_sign_in, session_sign_out, session_sign_out_everywhere
+
+__all__ = [
+    "CardProof",
+    "challenge_issue",
+    "credential_linkage_import",
+    "crl_load",
+    "jpki_enrollment_offer",
+    "jpki_sign_in",
+    "resident_delete_account",
+    "resident_enroll",
+    "resident_move",
+    "session_sign_in",
+    "session_sign_out",
+    "session_sign_out_everywhere",
+    "user_create",
+]

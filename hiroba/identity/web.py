@@ -1,0 +1,63 @@
+"""What the resident pages and the API share: the browser-session state between sign-in steps."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from django.http import HttpRequest
+
+from hiroba.core.errors import Invalid
+from hiroba.identity.models import User
+from hiroba.identity.services.residents import EnrollmentOffer, PendingCredential
+from hiroba.identity.services.sessions import session_sign_in
+
+PENDING = "hiroba_pending_credential"
+OFFER = "hiroba_enrollment_offer"
+
+
+def session_key(request: HttpRequest) -> str:
+    """The session a challenge is bound to; created on first need."""
+    if not request.session.session_key:
+        request.session.save()
+    key = request.session.session_key
+    if key is None:
+        raise RuntimeError("the session could not be created")
+    return key
+
+
+def client_ip(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def decode_b64(value: str, *, code: str) -> bytes:
+    try:
+        return base64.b64decode(value.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid(code, ja="データの形式が正しくありません。", en="The data is not valid base64.") from None
+
+
+def pending_keep(request: HttpRequest, pending: PendingCredential) -> None:
+    request.session[PENDING] = pending.to_dict()
+    request.session.pop(OFFER, None)
+
+
+def pending_get(request: HttpRequest) -> PendingCredential | None:
+    data = request.session.get(PENDING)
+    return PendingCredential.from_dict(data) if data else None
+
+
+def offer_keep(request: HttpRequest, offer: EnrollmentOffer) -> None:
+    request.session[OFFER] = offer.to_dict()
+
+
+def offer_get(request: HttpRequest) -> EnrollmentOffer | None:
+    data = request.session.get(OFFER)
+    return EnrollmentOffer.from_dict(data) if data else None
+
+
+def enrollment_finish(request: HttpRequest, user: User, *, method: str) -> None:
+    """Signs the new (or re-linked) resident in and drops the enrollment state."""
+    session_sign_in(request, user, method=method)
+    request.session.pop(PENDING, None)
+    request.session.pop(OFFER, None)
