@@ -17,6 +17,7 @@ from joserfc import jwk
 
 from hiroba.identity import jpki, oidc
 from hiroba.identity.keys import lookup_hash
+from hiroba.identity.services.oidc import CALLBACK_PATH
 
 CLIENT_ID = "hiroba-dev-rp"
 
@@ -64,10 +65,11 @@ class CacheCodeStore:
 
 
 def provider(*, origin: str) -> oidc.DevProvider:
+    redirect_uri = origin + CALLBACK_PATH
     client = oidc.RegisteredClient(
         client_id=CLIENT_ID,
-        redirect_uris=(origin + "/signin/digital-auth/callback/",),
-        jwks=oidc.client_jwks(oidc.ClientConfig(client_id=CLIENT_ID, redirect_uri="", private_key=rp_key())),
+        redirect_uris=(redirect_uri,),
+        jwks=oidc.client_jwks(oidc.ClientConfig(client_id=CLIENT_ID, redirect_uri=redirect_uri, private_key=rp_key())),
     )
     return oidc.DevProvider(
         issuer=origin + "/dev/oidc",
