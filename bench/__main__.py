@@ -1,4 +1,4 @@
-"""`make bench`: audit-chain throughput, the cost every audited act pays, beside a plain-INSERT baseline.
+"""`make bench`: audit-chain throughput beside a plain-INSERT baseline, then card sign-in (bench/signin.py).
 
 Runs on a fresh SQLite file under a temporary directory, and on PostgreSQL too when one answers on
 127.0.0.1:5432 (a throw-away database is created and dropped). Prints one line per figure.
@@ -75,6 +75,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, "-m", "bench", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"], check=True)
+    subprocess.run([sys.executable, "-m", "bench.signin"], check=True)
     try:
         import psycopg
 

@@ -165,6 +165,9 @@ class CrlChecker:
     def __init__(self, crls: Iterable[x509.CertificateRevocationList], *, issuers: Iterable[x509.Certificate]) -> None:
         known = tuple(issuers)
         self.rejected = 0
+        # CRL (by identity) -> serial -> revocation date; built on first use, since JPKI's lists run to
+        # hundreds of thousands of entries and the library's own lookup walks them one by one.
+        self._revoked: dict[int, dict[int, datetime]] = {}
         # issuer key id -> scope -> newest CRL for that scope
         self._crls: dict[bytes, dict[frozenset[x509.GeneralName] | None, x509.CertificateRevocationList]] = {}
         for crl in crls:
@@ -194,18 +197,24 @@ class CrlChecker:
             raise _unavailable(f"no CRL for issuer {issuer_id.hex()}")
         crl = max(covering, key=_crl_order)
         next_update = crl.next_update_utc
-        if next_update is None:
+        if next_update is None or at > next_update:
             raise _unavailable(f"CRL for issuer {issuer_id.hex()} is stale (next update {next_update})")
-        entry = crl.get_revoked_certificate_by_serial_number(certificate.serial_number)
-        if entry is not None and entry.revocation_date_utc <= at:
-            raise JpkiError(
-                REVOKED, f"certificate {certificate.serial_number:x} revoked at {entry.revocation_date_utc} (CRL)"
-            )
+        revoked_at = self._revoked_serials(crl).get(certificate.serial_number)
+        if revoked_at is not None and revoked_at <= at:
+            raise JpkiError(REVOKED, f"certificate {certificate.serial_number:x} revoked at {revoked_at} (CRL)")
         number = _crl_number(crl)
         return RevocationEvidence(
             source="crl",
             reference=f"crl:{issuer_id.hex()}:{'-' if number is None else number}:{crl.last_update_utc.isoformat()}",
         )
+
+
+    def _revoked_serials(self, crl: x509.CertificateRevocationList) -> dict[int, datetime]:
+        index = self._revoked.get(id(crl))
+        if index is None:
+            index = {entry.serial_number: entry.revocation_date_utc for entry in crl}
+            self._revoked[id(crl)] = index
+        return index
 
 
 # --- OCSP ----------------------------------------------------------------------------------------------------------

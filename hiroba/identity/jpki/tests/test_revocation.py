@@ -13,6 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509 import ocsp
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from hiroba.identity.jpki import (
     CertificateKind,
@@ -348,7 +349,7 @@ def local_responder(status: int = 200) -> Iterator[str]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/ocsp"
@@ -400,3 +401,51 @@ def test_combined_needs_both() -> None:
         revoked_by_crl.check(leaf(), issuer(), at=NOW)
     with pytest.raises(ValueError, match="at least one"):
         CombinedChecker()
+
+
+def client_auth_certificate() -> x509.Certificate:
+    """Issued by the right CA for the responder key leaf_key(8), with an EKU that is not OCSPSigning."""
+    ca = rig().current(AUTH)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "not a responder")]))
+        .issuer_name(ca.certificate.subject)
+        .public_key(leaf_key(8).public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=1))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca.key, hashes.SHA256())
+    )
+
+
+@pytest.mark.parametrize("signer", ["card", "client-auth"])
+def test_ocsp_signed_by_a_certificate_without_ocsp_signing(signer: str) -> None:
+    # Issued by the right CA, but not for OCSP: a cardholder (or any other leaf) must not vouch for certificates.
+    certificate, key = (
+        (card().auth_certificate, leaf_key(0)) if signer == "card" else (client_auth_certificate(), leaf_key(8))
+    )
+
+    def fetch(url: str, request_der: bytes) -> bytes:
+        request = ocsp.load_der_ocsp_request(request_der)
+        builder = (
+            ocsp.OCSPResponseBuilder()
+            .add_response_by_hash(
+                request.issuer_name_hash,
+                request.issuer_key_hash,
+                request.serial_number,
+                request.hash_algorithm,
+                ocsp.OCSPCertStatus.GOOD,
+                NOW,
+                NOW + timedelta(hours=1),
+                None,
+                None,
+            )
+            .add_extension(request.extensions.get_extension_for_class(x509.OCSPNonce).value, critical=False)
+            .responder_id(ocsp.OCSPResponderEncoding.HASH, certificate)
+            .certificates([certificate])
+        )
+        return builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+    with refused("jpki.ocsp_unsigned"):
+        ocsp_check(fetch)

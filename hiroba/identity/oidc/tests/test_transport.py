@@ -20,10 +20,13 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 -- the base class's signature
         """Quiet: the tests read the answers, not the access log."""
 
-    def answer(self, status: int, body: bytes, content_type: str = "application/json") -> None:
+    def answer(
+        self, status: int, body: bytes, content_type: str = "application/json", *, announce: bool = True
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if announce:  # without Content-Length, HTTP/1.0 ends the body by closing the connection
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # the client gave up first (timeout test)
             self.wfile.write(body)
@@ -33,6 +36,7 @@ class Handler(BaseHTTPRequestHandler):
             "/json": (200, b'{"issuer": "https://auth.example.test"}', "application/json; charset=utf-8"),
             "/jwks": (200, b'{"keys": []}', "application/jwk-set+json"),
             "/html": (200, b"<html>maintenance</html>", "text/html"),
+            "/json-as-text": (200, b'{"keys": []}', "text/plain"),
             "/array": (200, b"[1, 2]", "application/json"),
             "/broken": (200, b'{"keys": [', "application/json"),
             "/missing": (404, b'{"error": "not_found"}', "application/json"),
@@ -43,6 +47,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Location", "/json")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif self.path == "/big-unannounced":
+            self.answer(200, b'{"pad": "' + b"x" * MAX_BODY_BYTES + b'"}', announce=False)
         elif self.path == "/slow":
             time.sleep(0.5)
             self.answer(200, b"{}")
@@ -96,7 +102,20 @@ def test_get_json_returns_the_object(server: str) -> None:
     assert transport.get_json(server + "/jwks") == {"keys": []}
 
 
-@pytest.mark.parametrize("path", ["/html", "/array", "/broken", "/missing", "/big", "/redirect", "/nowhere"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/html",
+        "/json-as-text",
+        "/array",
+        "/broken",
+        "/missing",
+        "/big",
+        "/big-unannounced",
+        "/redirect",
+        "/nowhere",
+    ],
+)
 def test_get_json_refuses_anything_but_a_json_object_answered_directly(server: str, path: str) -> None:
     error = failure(lambda: UrllibTransport().get_json(server + path))
     assert error.code == "oidc.discovery"
@@ -134,3 +153,9 @@ def test_an_unreachable_server_is_reported() -> None:
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.test/x", "not a url"])
 def test_only_http_urls_are_fetched(url: str) -> None:
     assert failure(lambda: UrllibTransport().get_json(url)).code == "oidc.discovery"
+
+
+@pytest.mark.parametrize("path", ["/big", "/big-unannounced"])
+def test_a_body_over_one_mebibyte_is_refused_as_too_large(server: str, path: str) -> None:
+    error = failure(lambda: UrllibTransport().get_json(server + path))
+    assert "more than 1048576 bytes" in error.message
