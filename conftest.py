@@ -132,8 +132,9 @@ class _Rig:
         self.directory = directory
         self.ca = ca
 
-    def card(self, name: str = "見本 住子", birth: str = "1987-06-15", address: str = "長野県佐久市中込3056",
-             **options: Any) -> Any:
+    def card(
+        self, name: str = "見本 住子", birth: str = "1987-06-15", address: str = "長野県佐久市中込3056", **options: Any
+    ) -> Any:
         """A virtual card (PIN 1234, password ABC123), issued once per distinct set of facts in the run."""
         from datetime import UTC, date, datetime
 
@@ -142,8 +143,13 @@ class _Rig:
         key = (name, birth, address, tuple(sorted(options.items())))
         if key not in _CARDS:
             _CARDS[key] = jpki.issue_virtual_card(
-                self.ca, name=name, birth_date=date.fromisoformat(birth), sex="2", address=address,
-                now=datetime.now(UTC), **options,
+                self.ca,
+                name=name,
+                birth_date=date.fromisoformat(birth),
+                sex="2",
+                address=address,
+                now=datetime.now(UTC),
+                **options,
             )
         return _CARDS[key]
 

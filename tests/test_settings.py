@@ -11,7 +11,24 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # Variables that would make the result depend on the machine running the tests.
-SCRUBBED = ("SECRET_KEY", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG", "SECURE_HSTS_SECONDS")
+SCRUBBED = (
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "DJANGO_SETTINGS_MODULE",
+    "DEBUG",
+    "SECURE_HSTS_SECONDS",
+    "SITE_ORIGIN",
+    "IDENTITY_PAIRWISE_KEY",
+    "IDENTITY_LOOKUP_KEY",
+    "TEST_RIG",
+    "STAFF_PASSWORD_SIGN_IN",
+)
+# What production needs besides SECRET_KEY: the origin signatures are bound to, and the identity keys.
+PRODUCTION_IDENTITY = {
+    "SITE_ORIGIN": "https://hiroba.example.lg.jp",
+    "IDENTITY_PAIRWISE_KEY": "p" * 40,
+    "IDENTITY_LOOKUP_KEY": "l" * 40,
+}
 PRINT_SETTINGS = """
 import json, sys, importlib
 module = importlib.import_module(sys.argv[1])
@@ -92,7 +109,10 @@ def test_production_with_a_long_secret_key_is_hardened() -> None:
         "LANGUAGE_COOKIE_SECURE",
         "SECURE_HSTS_SECONDS",
         "SECURE_SSL_REDIRECT",
+        "TEST_RIG",
+        "STAFF_PASSWORD_SIGN_IN",
         SECRET_KEY=key,
+        **PRODUCTION_IDENTITY,
     )
 
     # then
@@ -103,6 +123,25 @@ def test_production_with_a_long_secret_key_is_hardened() -> None:
     assert loaded["LANGUAGE_COOKIE_SECURE"] is True
     assert loaded["SECURE_SSL_REDIRECT"] is True
     assert loaded["SECURE_HSTS_SECONDS"] > 0
+    assert loaded["TEST_RIG"] is False
+    assert loaded["STAFF_PASSWORD_SIGN_IN"] is False
+
+
+def test_production_refuses_to_start_without_the_identity_keys() -> None:
+    for missing in PRODUCTION_IDENTITY:
+        env = {k: v for k, v in PRODUCTION_IDENTITY.items() if k != missing}
+        result = _import("config.settings.production", "DEBUG", SECRET_KEY="k" * 64, **env)
+        assert result.returncode != 0
+        assert missing in result.stderr
+
+
+def test_production_refuses_the_test_rig_and_staff_passwords() -> None:
+    for flag in ("TEST_RIG", "STAFF_PASSWORD_SIGN_IN"):
+        result = _import(
+            "config.settings.production", "DEBUG", SECRET_KEY="k" * 64, **PRODUCTION_IDENTITY, **{flag: "true"}
+        )
+        assert result.returncode != 0
+        assert flag in result.stderr
 
 
 def test_base_defaults_are_japanese_time_and_language_on_sqlite_with_wal() -> None:

@@ -25,6 +25,7 @@ from hiroba.identity.schemas import (
     ChallengeOut,
     ConsentIn,
     DeletedOut,
+    DisplayNameIn,
     MyDataOut,
     OfferOut,
     SignInOut,
@@ -72,7 +73,10 @@ def challenge(request: HttpRequest, body: ChallengeIn) -> dict[str, Any]:
 @router.post("/jpki/sign-in", response=SignInOut, summary="Sign in with the card's authentication certificate")
 def jpki_sign_in(request: HttpRequest, body: CardProofIn) -> dict[str, Any]:
     outcome = services.jpki_sign_in(
-        proof=_proof(body), origin=site_origin(request), session_key=session_key(request), ip=client_ip(request),
+        proof=_proof(body),
+        origin=site_origin(request),
+        session_key=session_key(request),
+        ip=client_ip(request),
         channel=Channel.API,
     )
     if outcome.user is None:
@@ -85,8 +89,9 @@ def jpki_sign_in(request: HttpRequest, body: CardProofIn) -> dict[str, Any]:
 @router.post("/jpki/enrollment", response=OfferOut, summary="Read the basic facts once (signature certificate)")
 def jpki_enrollment(request: HttpRequest, body: CardProofIn) -> dict[str, Any]:
     if pending_get(request) is None:
-        raise Invalid("identity.no_pending_sign_in", ja="先にカードでサインインしてください。",
-                      en="Sign in with the card first.")
+        raise Invalid(
+            "identity.no_pending_sign_in", ja="先にカードでサインインしてください。", en="Sign in with the card first."
+        )
     offer = services.jpki_enrollment_offer(
         proof=_proof(body), origin=site_origin(request), session_key=session_key(request), ip=client_ip(request)
     )
@@ -105,11 +110,17 @@ def jpki_enrollment(request: HttpRequest, body: CardProofIn) -> dict[str, Any]:
 def enrollment_consent(request: HttpRequest, body: ConsentIn) -> dict[str, Any]:
     pending, offer = pending_get(request), offer_get(request)
     if pending is None or offer is None:
-        raise Invalid("identity.no_pending_enrollment", ja="登録の手続きが見つかりません。最初からやり直してください。",
-                      en="No enrollment in progress. Please start again.")
+        raise Invalid(
+            "identity.no_pending_enrollment",
+            ja="登録の手続きが見つかりません。最初からやり直してください。",
+            en="No enrollment in progress. Please start again.",
+        )
     user = services.resident_enroll(
-        credential=pending, offer=offer, consented=body.consent,
-        notice_text="\n".join(f"{k}: {v}" for k, v in consent_notice(offer)), language=get_language() or "ja",
+        credential=pending,
+        offer=offer,
+        consented=body.consent,
+        notice_text="\n".join(f"{k}: {v}" for k, v in consent_notice(offer)),
+        language=get_language() or "ja",
         actor=Actor.from_request(request, channel=Channel.API),
     )
     enrollment_finish(request, user, method=pending.kind)
@@ -125,7 +136,8 @@ def _resident(request: HttpRequest) -> Any:
 @router.get("/me", response=MyDataOut, auth=django_auth, summary="Everything Hiroba keeps about the resident")
 def my_data(request: HttpRequest) -> dict[str, Any]:
     data = selectors.my_data(user=_resident(request))
-    assert data is not None
+    if data is None:  # a resident account always has its person; deletion removes both together
+        raise PermissionDenied("identity.residents_only", ja="住民の方のための機能です。", en="For residents only.")
     return {
         "display_name": data.display_name,
         "birth_year_month": f"{data.birth_year:04d}-{data.birth_month:02d}",
@@ -133,6 +145,14 @@ def my_data(request: HttpRequest) -> dict[str, Any]:
         "pairwise_id": data.pairwise_id,
         "credentials": [c for c in data.credentials if c.kind != CredentialKind.BASIC_FACTS],
     }
+
+
+@router.patch("/me", response=MyDataOut, auth=django_auth, summary="Change the name shown on Hiroba")
+def rename_me(request: HttpRequest, body: DisplayNameIn) -> dict[str, Any]:
+    services.resident_rename(
+        user=_resident(request), display_name=body.display_name, actor=Actor.from_request(request, channel=Channel.API)
+    )
+    return my_data(request)
 
 
 @router.delete("/me", response=DeletedOut, auth=django_auth, summary="Delete the account and its personal data")

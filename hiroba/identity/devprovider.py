@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -93,8 +94,8 @@ class InProcessTransport:
         return self.provider.metadata()
 
     def post_form(self, url: str, data: Any) -> tuple[int, dict[str, Any]]:
-        import time
-
+        if not url.endswith("/token"):
+            return 404, {"error": "not_found"}
         try:
             return 200, self.provider.token(dict(data), now=int(time.time()))
         except oidc.OidcError as error:

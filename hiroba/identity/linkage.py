@@ -16,6 +16,8 @@ from dataclasses import dataclass
 HEADER = ["old_issuer_key_id", "old_serial", "new_issuer_key_id", "new_serial"]
 MAX_ROWS = 1_000_000
 MAX_LINE = 400
+MAX_KEY_ID_HEX = 128
+MAX_SERIAL_BITS = 160  # RFC 5280: positive, at most 20 octets
 
 
 class LinkageError(ValueError):
@@ -35,7 +37,7 @@ class Linkage:
 
 def _key_id(text: str, line: int) -> str:
     value = text.strip().lower().replace(":", "")
-    if not value or len(value) > 128 or any(c not in "0123456789abcdef" for c in value) or len(value) % 2:
+    if not value or len(value) > MAX_KEY_ID_HEX or any(c not in "0123456789abcdef" for c in value) or len(value) % 2:
         raise LinkageError(line, f"not a hex key identifier: {text[:40]!r}")
     return value
 
@@ -46,7 +48,7 @@ def _serial(text: str, line: int) -> int:
         number = int(value, 16) if value.startswith("0x") else int(value, 10)
     except ValueError:
         raise LinkageError(line, f"not a serial number: {text[:40]!r}") from None
-    if number <= 0 or number.bit_length() > 160:  # RFC 5280: positive, at most 20 octets
+    if number <= 0 or number.bit_length() > MAX_SERIAL_BITS:
         raise LinkageError(line, "serial number out of range")
     return number
 
@@ -65,8 +67,14 @@ def read_linkage(lines: Iterable[str]) -> list[Linkage]:
             raise LinkageError(number, f"expected {len(HEADER)} fields, found {len(record)}")
         if len(rows) >= MAX_ROWS:
             raise LinkageError(number, f"more than {MAX_ROWS} rows")
-        rows.append(Linkage(_key_id(record[0], number), _serial(record[1], number),
-                            _key_id(record[2], number), _serial(record[3], number)))
+        rows.append(
+            Linkage(
+                _key_id(record[0], number),
+                _serial(record[1], number),
+                _key_id(record[2], number),
+                _serial(record[3], number),
+            )
+        )
     if not rows:
         raise LinkageError(1, "no rows")
     return rows

@@ -18,10 +18,14 @@ class ChallengeOut(Schema):
 
 class CardProofIn(Schema):
     certificate: str = Field(..., max_length=12_000, description="Base64 DER of the card's certificate.")
-    signature: str = Field(..., max_length=1_400, description="Base64 RSA PKCS#1 v1.5 SHA-256 signature over "
-                           "SHA-256(origin) ‖ SHA-256(nonce).")
+    signature: str = Field(
+        ...,
+        max_length=1_400,
+        description="Base64 RSA PKCS#1 v1.5 SHA-256 signature over SHA-256(origin) ‖ SHA-256(nonce).",
+    )
     nonce: str = Field(..., max_length=100)
-    token: Literal["JPKIAPICCTOKEN2", "JPKIAPICCTOKEN", "JPKIAPGPSETOKEN"] = "JPKIAPICCTOKEN2"
+    # which card application signed (plastic card or smartphone secure element); a label, not a secret
+    token: Literal["JPKIAPICCTOKEN2", "JPKIAPGPSETOKEN"] = "JPKIAPICCTOKEN2"  # noqa: S105
 
 
 class SignInOut(Schema):
@@ -60,3 +64,7 @@ class MyDataOut(Schema):
 
 class DeletedOut(Schema):
     deleted: bool
+
+
+class DisplayNameIn(Schema):
+    display_name: str = Field(..., min_length=1, max_length=100)

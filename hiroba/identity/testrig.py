@@ -50,8 +50,12 @@ def crls_refresh(ca: jpki.TestCa, *, revoked: tuple[int, ...] = ()) -> None:
     now = datetime.now(UTC)
     for generation in ca.generations:
         der = ca.issue_crl(
-            generation.kind, generation=generation.label, revoked=revoked, this_update=now,
-            next_update=now + CRL_LIFETIME, crl_number=int(now.timestamp()),
+            generation.kind,
+            generation=generation.label,
+            revoked=revoked,
+            this_update=now,
+            next_update=now + CRL_LIFETIME,
+            crl_number=int(now.timestamp() * 1_000_000),  # increasing, even twice a second
         )
         crl_load(der=der, actor=Actor.command_line())
 
@@ -73,8 +77,15 @@ def virtual_card_make(spec: CardSpec, *, out: Path | None = None) -> tuple[jpki.
     _require_rig()
     ca = rig_ca()
     card = jpki.issue_virtual_card(
-        ca, name=spec.name, birth_date=spec.birth_date, sex=spec.sex, address=spec.address,
-        now=datetime.now(UTC), generation=spec.generation, pin=spec.pin, sign_password=spec.password,
+        ca,
+        name=spec.name,
+        birth_date=spec.birth_date,
+        sex=spec.sex,
+        address=spec.address,
+        now=datetime.now(UTC),
+        generation=spec.generation,
+        pin=spec.pin,
+        sign_password=spec.password,
         token="JPKIAPGPSETOKEN" if spec.smartphone else "JPKIAPICCTOKEN2",
     )
     path = out or rig_dir() / "cards" / f"card-{card.auth_certificate.serial_number:x}.json"

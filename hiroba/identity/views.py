@@ -15,7 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, PermissionDenied
-from hiroba.identity import selectors, services
+from hiroba.identity import jpki, selectors, services
+from hiroba.identity.forms import DisplayNameForm
 from hiroba.identity.models import AccountKind, ChallengePurpose
 from hiroba.identity.origin import site_origin
 from hiroba.identity.services import oidc as oidc_services
@@ -33,21 +34,25 @@ from hiroba.identity.web import (
 )
 from hiroba.tenancy.selectors import municipality_get
 
-ALLOWED_TOKENS = {"JPKIAPICCTOKEN2", "JPKIAPICCTOKEN", "JPKIAPGPSETOKEN"}
-
 
 def _proof(request: HttpRequest) -> CardProof:
-    token = request.POST.get("token", "JPKIAPICCTOKEN2")
+    token = request.POST.get("token", "")
     return CardProof(
         certificate=decode_b64(request.POST.get("certificate", ""), code="jpki.malformed_certificate"),
         signature=decode_b64(request.POST.get("signature", ""), code="jpki.malformed_signature"),
         nonce=request.POST.get("nonce", ""),
-        token=token if token in ALLOWED_TOKENS else "JPKIAPICCTOKEN2",
+        token=token if token in jpki.TOKENS else jpki.PLASTIC_CARD_TOKEN,
     )
 
 
-def _card_page(request: HttpRequest, template: str, purpose: ChallengePurpose, *, error: AppError | None = None,
-               extra: dict[str, Any] | None = None) -> HttpResponse:
+def _card_page(
+    request: HttpRequest,
+    template: str,
+    purpose: ChallengePurpose,
+    *,
+    error: AppError | None = None,
+    extra: dict[str, Any] | None = None,
+) -> HttpResponse:
     context = {
         "nonce": services.challenge_issue(session_key=session_key(request), purpose=purpose),
         "origin": site_origin(request),
@@ -66,7 +71,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return _card_page(request, "identity/sign_in.html", ChallengePurpose.SIGN_IN)
     try:
         outcome = services.jpki_sign_in(
-            proof=_proof(request), origin=site_origin(request), session_key=session_key(request),
+            proof=_proof(request),
+            origin=site_origin(request),
+            session_key=session_key(request),
             ip=client_ip(request),
         )
     except AppError as error:
@@ -86,7 +93,9 @@ def enroll(request: HttpRequest) -> HttpResponse:
         return _card_page(request, "identity/enroll.html", ChallengePurpose.ENROLL)
     try:
         offer = services.jpki_enrollment_offer(
-            proof=_proof(request), origin=site_origin(request), session_key=session_key(request),
+            proof=_proof(request),
+            origin=site_origin(request),
+            session_key=session_key(request),
             ip=client_ip(request),
         )
     except AppError as error:
@@ -113,13 +122,19 @@ def consent(request: HttpRequest) -> HttpResponse:
     if pending is None or offer is None:
         return redirect("resident-sign-in")
     items = consent_notice(offer)
-    context: dict[str, Any] = {"offer": offer, "items": items,
-                               "moving_from": offer.moving_from and municipality_get(lg_code=offer.moving_from)}
+    context: dict[str, Any] = {
+        "offer": offer,
+        "items": items,
+        "moving_from": offer.moving_from and municipality_get(lg_code=offer.moving_from),
+    }
     if request.method == "POST":
         try:
             user = services.resident_enroll(
-                credential=pending, offer=offer, consented=request.POST.get("consent") == "yes",
-                notice_text="\n".join(f"{k}: {v}" for k, v in items), language=get_language() or "ja",
+                credential=pending,
+                offer=offer,
+                consented=request.POST.get("consent") == "yes",
+                notice_text="\n".join(f"{k}: {v}" for k, v in items),
+                language=get_language() or "ja",
                 actor=Actor.from_request(request),
             )
         except AppError as error:
@@ -137,9 +152,21 @@ def _resident(request: HttpRequest) -> Any:
 
 
 @login_required(login_url="resident-sign-in")
+@require_http_methods(["GET", "POST"])
 def me(request: HttpRequest) -> HttpResponse:
-    data = selectors.my_data(user=_resident(request))
-    return render(request, "identity/me.html", {"data": data})
+    user = _resident(request)
+    form = DisplayNameForm(request.POST or None, initial={"display_name": user.full_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.resident_rename(
+                user=user, display_name=form.cleaned_data["display_name"], actor=Actor.from_request(request)
+            )
+        except AppError as error:
+            form.add_error("display_name", f"{error.message_ja} / {error.message_en}")
+        else:
+            return redirect("resident-me")
+    status = 422 if form.errors else 200
+    return render(request, "identity/me.html", {"data": selectors.my_data(user=user), "form": form}, status=status)
 
 
 @login_required(login_url="resident-sign-in")
@@ -161,7 +188,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 
 def digital_auth_start(request: HttpRequest) -> HttpResponse:
     url, pending = oidc_services.authorization_begin(
-        origin=site_origin(request), enroll=request.GET.get("enroll") == "1"
+        origin=site_origin(request), enroll=request.GET.get("enroll") == "1", ip=client_ip(request)
     )
     request.session[oidc_services.SESSION_KEY] = pending
     return redirect(url)
@@ -171,7 +198,7 @@ def digital_auth_callback(request: HttpRequest) -> HttpResponse:
     pending = request.session.pop(oidc_services.SESSION_KEY, None)
     try:
         claims = oidc_services.authorization_complete(
-            origin=site_origin(request), pending=pending, callback=dict(request.GET.items())
+            origin=site_origin(request), pending=pending, callback=request.GET.dict(), ip=client_ip(request)
         )
         outcome = oidc_services.oidc_sign_in(claims=claims)
         if outcome.user is not None:

@@ -43,7 +43,11 @@ def _page(request: HttpRequest, grant: oidc.AuthorizationGrant, error: AppError 
     keys = ["auth", "sign"] if FACT_SCOPES & set(grant.scopes) else ["auth"]
     context: dict[str, Any] = {
         "nonce": challenge_issue(session_key=session_key(request), purpose=ChallengePurpose.PROVIDER),
-        "keys": keys, "test_rig": True, "error": error, "grant": grant, "facts": len(keys) > 1,
+        "keys": keys,
+        "test_rig": True,
+        "error": error,
+        "grant": grant,
+        "facts": len(keys) > 1,
     }
     return render(request, "identity/dev_authorize.html", context, status=error.status if error else 200)
 
@@ -53,7 +57,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
     provider = devprovider.provider(origin=site_origin(request))
     if request.method == "GET":
         try:
-            grant = provider.validate_authorization_request(dict(request.GET.items()))
+            grant = provider.validate_authorization_request(request.GET.dict())
         except oidc.OidcError as error:
             return HttpResponseBadRequest(f"{error.code}: {error.message}", content_type="text/plain")
         request.session[GRANT] = grant.to_dict()
@@ -65,16 +69,25 @@ def authorize(request: HttpRequest) -> HttpResponse:
     facts = FACT_SCOPES & set(grant.scopes)
     try:
         auth = card_verify(
-            _proof(request, "auth_" if facts else ""), origin=site_origin(request), session_key=session_key(request),
-            purpose=ChallengePurpose.PROVIDER, ip=client_ip(request), step="provider",
+            _proof(request, "auth_" if facts else ""),
+            origin=site_origin(request),
+            session_key=session_key(request),
+            purpose=ChallengePurpose.PROVIDER,
+            ip=client_ip(request),
+            step="provider",
             kind=jpki.CertificateKind.AUTH,
         )
         claims: dict[str, str] = {}
         if facts:
             sign = card_verify(
-                _proof(request, "sign_"), origin=site_origin(request), session_key=session_key(request),
-                purpose=ChallengePurpose.PROVIDER, ip=client_ip(request), step="provider",
-                kind=jpki.CertificateKind.SIGN, challenge_taken=True,
+                _proof(request, "sign_"),
+                origin=site_origin(request),
+                session_key=session_key(request),
+                purpose=ChallengePurpose.PROVIDER,
+                ip=client_ip(request),
+                step="provider",
+                kind=jpki.CertificateKind.SIGN,
+                challenge_taken=True,
             )
             claims = devprovider.facts_claims(jpki.read_basic_facts(sign.certificate))
     except AppError as error:
@@ -89,9 +102,10 @@ def authorize(request: HttpRequest) -> HttpResponse:
 def token(request: HttpRequest) -> JsonResponse:
     provider = devprovider.provider(origin=site_origin(request))
     try:
-        return JsonResponse(provider.token(dict(request.POST.items()), now=int(time.time())))
+        return JsonResponse(provider.token(request.POST.dict(), now=int(time.time())))
     except oidc.OidcError as error:
-        return JsonResponse({"error": error.code, "error_description": error.message}, status=400)
+        status = 401 if error.code == "invalid_client" else 400
+        return JsonResponse({"error": error.code, "error_description": error.message}, status=status)
 
 
 def cards(request: HttpRequest) -> HttpResponse:

@@ -39,13 +39,16 @@ from .validate import (
     verify_signature,
     verify_signing,
 )
-from .virtualcard import VirtualCard
+from .virtualcard import PLASTIC_CARD_TOKEN, SMARTPHONE_TOKEN, TOKENS, VirtualCard
 
 __all__ = [
     "MAX_CERTIFICATE_BYTES",
     "NONCE_BYTES",
+    "PLASTIC_CARD_TOKEN",
+    "SMARTPHONE_TOKEN",
     "TEST_AUTH_POLICY_OID",
     "TEST_SIGN_POLICY_OID",
+    "TOKENS",
     "BasicFacts",
     "CaGeneration",
     "CertificateKind",

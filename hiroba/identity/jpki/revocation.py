@@ -208,7 +208,6 @@ class CrlChecker:
             reference=f"crl:{issuer_id.hex()}:{'-' if number is None else number}:{crl.last_update_utc.isoformat()}",
         )
 
-
     def _revoked_serials(self, crl: x509.CertificateRevocationList) -> dict[int, datetime]:
         index = self._revoked.get(id(crl))
         if index is None:

@@ -60,9 +60,7 @@ def resident_list(*, lg_code: str, include_ended: bool = False) -> list[Resident
 def resident_current(*, user: User) -> Resident | None:
     """The signed-in resident's residency in their current municipality."""
     return (
-        Resident.objects.select_related("municipality")
-        .filter(person__user=user, status=ResidentStatus.ACTIVE)
-        .first()
+        Resident.objects.select_related("municipality").filter(person__user=user, status=ResidentStatus.ACTIVE).first()
     )
 
 
@@ -95,9 +93,7 @@ def my_data(*, user: User) -> MyData | None:
     residencies = list(person.residencies.select_related("municipality").order_by("created_at"))
     current = next((r for r in residencies if r.status == ResidentStatus.ACTIVE), None)
     consents = [
-        (c.purpose, c.notice_version, c.granted_at, c.withdrawn_at)
-        for r in residencies
-        for c in r.consents.all()
+        (c.purpose, c.notice_version, c.granted_at, c.withdrawn_at) for r in residencies for c in r.consents.all()
     ]
     return MyData(
         display_name=user.full_name,

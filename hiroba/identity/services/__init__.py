@@ -14,11 +14,21 @@ from hiroba.identity.services.jpki import (
     jpki_enrollment_offer,
     jpki_sign_in,
 )
+from hiroba.identity.services.passkeys import (
+    email_code_send,
+    email_code_verify,
+    invitation_create,
+    passkey_authenticate,
+    passkey_delete,
+    passkey_register,
+    passkey_rename,
+)
 from hiroba.identity.services.residents import (
     credential_linkage_import,
     resident_delete_account,
     resident_enroll,
     resident_move,
+    resident_rename,
 )
 from hiroba.identity.services.sessions import session_sign_in, session_sign_out, session_sign_out_everywhere
 
@@ -27,11 +37,19 @@ __all__ = [
     "challenge_issue",
     "credential_linkage_import",
     "crl_load",
+    "email_code_send",
+    "email_code_verify",
+    "invitation_create",
     "jpki_enrollment_offer",
     "jpki_sign_in",
+    "passkey_authenticate",
+    "passkey_delete",
+    "passkey_register",
+    "passkey_rename",
     "resident_delete_account",
     "resident_enroll",
     "resident_move",
+    "resident_rename",
     "session_sign_in",
     "session_sign_out",
     "session_sign_out_everywhere",

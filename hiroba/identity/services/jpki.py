@@ -8,10 +8,11 @@ certificate up. The certificate is never stored: a keyed hash of issuing CA and 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
@@ -23,6 +24,7 @@ from hiroba.core.audit import Actor, audit_record
 from hiroba.core.errors import AppError, Invalid, NotAuthenticated
 from hiroba.core.models import Channel
 from hiroba.identity import jpki
+from hiroba.identity.events import IdentityEvent
 from hiroba.identity.keys import lookup_hash
 from hiroba.identity.models import Challenge, ChallengePurpose, CredentialKind, ResidentStatus, RevocationList, User
 from hiroba.identity.selectors.residents import binding_by_lookup
@@ -43,8 +45,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Wrong kind of certificate (authentication and signature certificates differ).",
     ),
     "jpki.not_yet_valid": ("証明書の有効期間がまだ始まっていません。", "The certificate is not valid yet."),
-    "jpki.expired": ("証明書の有効期限が切れています。市区町村の窓口で更新してください。",
-                     "The certificate has expired. Please renew it at your municipal office."),
+    "jpki.expired": (
+        "証明書の有効期限が切れています。市区町村の窓口で更新してください。",
+        "The certificate has expired. Please renew it at your municipal office.",
+    ),
     "jpki.key_usage": ("この証明書はこの用途に使えません。", "This certificate may not be used for this."),
     "jpki.policy": ("この証明書はこの用途に使えません。", "This certificate may not be used for this."),
     "jpki.chain": ("証明書を確認できませんでした。", "The certificate could not be verified."),
@@ -86,8 +90,10 @@ def jpki_config() -> jpki.JpkiConfig:
     """Trust anchors and policies from settings; on a test rig without anchors, the rig's own CA."""
     if settings.JPKI_AUTH_ANCHORS or not settings.TEST_RIG:
         return _configured(
-            tuple(settings.JPKI_AUTH_ANCHORS), tuple(settings.JPKI_SIGN_ANCHORS),
-            frozenset(settings.JPKI_AUTH_POLICY_OIDS), frozenset(settings.JPKI_SIGN_POLICY_OIDS),
+            tuple(settings.JPKI_AUTH_ANCHORS),
+            tuple(settings.JPKI_SIGN_ANCHORS),
+            frozenset(settings.JPKI_AUTH_POLICY_OIDS),
+            frozenset(settings.JPKI_SIGN_POLICY_OIDS),
         )
     return _test_rig_ca().config()
 
@@ -97,8 +103,10 @@ def _configured(
     auth: tuple[str, ...], sign: tuple[str, ...], auth_oids: frozenset[str], sign_oids: frozenset[str]
 ) -> jpki.JpkiConfig:
     return jpki.JpkiConfig.from_pem_files(
-        auth_anchor_files=[Path(p) for p in auth], sign_anchor_files=[Path(p) for p in sign],
-        auth_policy_oids=auth_oids, sign_policy_oids=sign_oids,
+        auth_anchor_files=[Path(p) for p in auth],
+        sign_anchor_files=[Path(p) for p in sign],
+        auth_policy_oids=auth_oids,
+        sign_policy_oids=sign_oids,
     )
 
 
@@ -106,22 +114,26 @@ def jpki_config_reset() -> None:
     """Forget cached configuration (after `make-test-ca` or a settings change in tests)."""
     _test_rig_ca.cache_clear()
     _configured.cache_clear()
-    _crl.cache_clear()
+    _crl_checker.cache_clear()
 
 
-@functools.cache
-def _crl(pk: int, der: bytes) -> x509.CertificateRevocationList:
-    return x509.load_der_x509_crl(der)
+@functools.lru_cache(maxsize=4)
+def _crl_checker(rows: tuple[tuple[int, datetime], ...], config: jpki.JpkiConfig) -> jpki.CrlChecker:
+    """Parsed, signature-checked and indexed once per set of loaded CRLs, then shared by every sign-in."""
+    ders = RevocationList.objects.filter(pk__in=[pk for pk, _ in rows]).values_list("der", flat=True)
+    return jpki.CrlChecker(
+        [x509.load_der_x509_crl(bytes(der)) for der in ders], issuers=config.auth_anchors + config.sign_anchors
+    )
 
 
 def revocation_checker(config: jpki.JpkiConfig) -> jpki.RevocationChecker:
     """The newest loaded CRL of each issuing CA, plus the OCSP responder when one is configured."""
-    newest: dict[str, RevocationList] = {}
-    for row in RevocationList.objects.order_by("issuer_key_id", "-crl_number").only("pk", "issuer_key_id"):
-        newest.setdefault(row.issuer_key_id, row)
-    crls = [_crl(row.pk, bytes(RevocationList.objects.values_list("der", flat=True).get(pk=row.pk)))
-            for row in newest.values()]
-    crl_checker = jpki.CrlChecker(crls, issuers=config.auth_anchors + config.sign_anchors)
+    newest: dict[str, tuple[int, datetime]] = {}
+    for key_id, pk, loaded_at in RevocationList.objects.order_by("issuer_key_id", "-crl_number").values_list(
+        "issuer_key_id", "pk", "loaded_at"
+    ):
+        newest.setdefault(key_id, (pk, loaded_at))
+    crl_checker = _crl_checker(tuple(sorted(newest.values())), config)
     if settings.JPKI_OCSP_URL:
         return jpki.CombinedChecker(crl_checker, jpki.OcspChecker(url=settings.JPKI_OCSP_URL))
     return crl_checker
@@ -140,12 +152,15 @@ def crl_load(*, der: bytes, actor: Actor) -> RevocationList:
     if crl.next_update_utc is None:
         raise Invalid("jpki.crl_no_next_update", ja="次回更新日のないCRLです。", en="The CRL has no next update.")
     row, created = RevocationList.objects.get_or_create(
-        issuer_key_id=key_id.hex(), crl_number=number_ext,
+        issuer_key_id=key_id.hex(),
+        crl_number=number_ext,
         defaults={"this_update": crl.last_update_utc, "next_update": crl.next_update_utc, "der": der},
     )
     if created:
         audit_record(
-            tag="identity:crl:loaded", actor=actor, subject=f"crl:{key_id.hex()}:{number_ext}",
+            tag=IdentityEvent.CRL_LOADED,
+            actor=actor,
+            subject=f"crl:{key_id.hex()}:{number_ext}",
             data={"revoked": len(crl), "next_update": crl.next_update_utc.isoformat()},
         )
     return row
@@ -168,8 +183,11 @@ def challenge_issue(*, session_key: str, purpose: ChallengePurpose) -> str:
     now = timezone.now()
     nonce = jpki.new_nonce()
     Challenge.objects.create(
-        nonce_hash=_nonce_hash(nonce), session_hash=_session_hash(session_key), purpose=purpose,
-        issued_at=now, expires_at=now + CHALLENGE_LIFETIME,
+        nonce_hash=_nonce_hash(nonce),
+        session_hash=_session_hash(session_key),
+        purpose=purpose,
+        issued_at=now,
+        expires_at=now + CHALLENGE_LIFETIME,
     )
     return nonce
 
@@ -197,7 +215,7 @@ class CardProof:
     certificate: bytes
     signature: bytes
     nonce: str
-    token: str = "JPKIAPICCTOKEN2"
+    token: str = jpki.PLASTIC_CARD_TOKEN
 
 
 @dataclass(frozen=True)
@@ -210,15 +228,20 @@ def _cert_key(proof: CardProof) -> str:
     return hashlib.sha256(proof.certificate).hexdigest()
 
 
-def _audit_failure(*, reason: str, proof: CardProof, step: str) -> None:
+def audit_failure(*, reason: str, subject: str, step: str) -> None:
     """Failures are recorded in their own transaction: the refused act's own transaction is rolled back."""
     with transaction.atomic():
         audit_record(
-            tag="identity:signin:failed",
+            tag=IdentityEvent.SIGNIN_FAILED,
             actor=Actor(user=None, channel=Channel.WEB, ref="anonymous"),
-            subject=f"certificate:{lookup_hash('cert-audit', _cert_key(proof))[:16]}",
+            subject=subject,
             data={"reason": reason, "step": step},
         )
+
+
+def _certificate_subject(proof: CardProof) -> str:
+    """A keyed, shortened stand-in: repeated failures of one certificate can be grouped, the certificate not read."""
+    return f"certificate:{lookup_hash('cert-audit', _cert_key(proof))[:16]}"
 
 
 def _guard(proof: CardProof, *, ip: str, step: str) -> None:
@@ -226,13 +249,23 @@ def _guard(proof: CardProof, *, ip: str, step: str) -> None:
     throttle_hit(CERT_SIGN_IN, key=_cert_key(proof))
     throttle_check(CERT_FAILURES, key=_cert_key(proof))
     if len(proof.signature) > MAX_SIGNATURE_BYTES:
-        raise Invalid("jpki.malformed_signature", ja=_MESSAGES["jpki.malformed_signature"][0],
-                      en=_MESSAGES["jpki.malformed_signature"][1])
+        raise Invalid(
+            "jpki.malformed_signature",
+            ja=_MESSAGES["jpki.malformed_signature"][0],
+            en=_MESSAGES["jpki.malformed_signature"][1],
+        )
 
 
 def card_verify(
-    proof: CardProof, *, origin: str, session_key: str, purpose: ChallengePurpose, ip: str, step: str,
-    kind: jpki.CertificateKind, challenge_taken: bool = False,
+    proof: CardProof,
+    *,
+    origin: str,
+    session_key: str,
+    purpose: ChallengePurpose,
+    ip: str,
+    step: str,
+    kind: jpki.CertificateKind,
+    challenge_taken: bool = False,
 ) -> jpki.ValidatedCertificate:
     """Throttle, use up the challenge (unless a first proof over the same nonce already did), validate the
     certificate and check the signature over the bytes rebuilt from our own origin and nonce."""
@@ -246,32 +279,40 @@ def card_verify(
         checker = revocation_checker(config)
         if kind is jpki.CertificateKind.AUTH:
             return jpki.verify_authentication(
-                certificate_der=proof.certificate, signature=proof.signature, origin=origin, nonce=proof.nonce,
-                config=config, at=now, revocation=checker,
+                certificate_der=proof.certificate,
+                signature=proof.signature,
+                origin=origin,
+                nonce=proof.nonce,
+                config=config,
+                at=now,
+                revocation=checker,
             )
         return jpki.verify_signing(
-            certificate_der=proof.certificate, signature=proof.signature,
-            data=jpki.signed_data(origin=origin, nonce=proof.nonce), config=config, at=now, revocation=checker,
+            certificate_der=proof.certificate,
+            signature=proof.signature,
+            data=jpki.signed_data(origin=origin, nonce=proof.nonce),
+            config=config,
+            at=now,
+            revocation=checker,
         )
     except jpki.JpkiError as error:
         if error.code == "jpki.bad_signature":
             throttle_hit_quietly(_cert_key(proof))
-        _audit_failure(reason=error.code, proof=proof, step=step)
+        audit_failure(reason=error.code, subject=_certificate_subject(proof), step=step)
         raise _refusal(error) from error
     except AppError as error:
-        _audit_failure(reason=error.code, proof=proof, step=step)
+        audit_failure(reason=error.code, subject=_certificate_subject(proof), step=step)
         raise
 
 
 def throttle_hit_quietly(cert_key: str) -> None:
-    try:
+    # the block takes effect on the next attempt; this one is refused for its own reason
+    with contextlib.suppress(AppError):
         throttle_hit(CERT_FAILURES, key=cert_key)
-    except AppError:
-        pass  # the block takes effect on the next attempt; this one is refused for its own reason
 
 
 def _pending(validated: jpki.ValidatedCertificate, token: str) -> PendingCredential:
-    kind = CredentialKind.JPKI_AUTH_PHONE if token == "JPKIAPGPSETOKEN" else CredentialKind.JPKI_AUTH
+    kind = CredentialKind.JPKI_AUTH_PHONE if token == jpki.SMARTPHONE_TOKEN else CredentialKind.JPKI_AUTH
     return PendingCredential(
         kind=kind,
         lookup=lookup_hash("jpki", validated.issuer_key_id.hex(), str(validated.serial)),
@@ -283,8 +324,15 @@ def jpki_sign_in(
     *, proof: CardProof, origin: str, session_key: str, ip: str, channel: Channel = Channel.WEB
 ) -> SignInOutcome:
     """Verify a card's answer to the sign-in challenge and find whom the certificate belongs to."""
-    validated = card_verify(proof, origin=origin, session_key=session_key, purpose=ChallengePurpose.SIGN_IN, ip=ip,
-                        step="sign_in", kind=jpki.CertificateKind.AUTH)
+    validated = card_verify(
+        proof,
+        origin=origin,
+        session_key=session_key,
+        purpose=ChallengePurpose.SIGN_IN,
+        ip=ip,
+        step="sign_in",
+        kind=jpki.CertificateKind.AUTH,
+    )
     pending = _pending(validated, proof.token)
     binding = binding_by_lookup(lookup=pending.lookup)
     if binding is None:
@@ -299,7 +347,7 @@ def jpki_sign_in(
 def record_sign_in(*, user: User, method: str, channel: Channel) -> None:
     resident = user.person.residencies.filter(status=ResidentStatus.ACTIVE).first()
     audit_record(
-        tag="identity:signin:succeeded",
+        tag=IdentityEvent.SIGNIN_RESIDENT,
         actor=Actor.for_user(user, channel=channel),
         subject=f"resident:{resident.pairwise_id}" if resident else f"user:{user.public_id}",
         data={"method": method},
@@ -312,8 +360,15 @@ def jpki_enrollment_offer(*, proof: CardProof, origin: str, session_key: str, ip
 
     The address decides the municipality and is then dropped; the certificate is not kept.
     """
-    validated = card_verify(proof, origin=origin, session_key=session_key, purpose=ChallengePurpose.ENROLL, ip=ip,
-                        step="enroll", kind=jpki.CertificateKind.SIGN)
+    validated = card_verify(
+        proof,
+        origin=origin,
+        session_key=session_key,
+        purpose=ChallengePurpose.ENROLL,
+        ip=ip,
+        step="enroll",
+        kind=jpki.CertificateKind.SIGN,
+    )
     try:
         facts = jpki.read_basic_facts(validated.certificate)
     except jpki.JpkiError as error:

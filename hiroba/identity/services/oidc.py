@@ -27,8 +27,9 @@ from hiroba.identity import oidc
 from hiroba.identity.keys import lookup_hash
 from hiroba.identity.models import CredentialKind
 from hiroba.identity.selectors.residents import binding_by_lookup
-from hiroba.identity.services.jpki import SignInOutcome, record_sign_in
+from hiroba.identity.services.jpki import SignInOutcome, audit_failure, record_sign_in
 from hiroba.identity.services.residents import EnrollmentOffer, PendingCredential, credential_used, enrollment_offer
+from hiroba.identity.services.throttle import IP_SIGN_IN, throttle_hit
 
 SESSION_KEY = "hiroba_oidc_pending"
 DEV_CLIENT_ID = "hiroba-dev-rp"
@@ -63,21 +64,24 @@ def relying_party(*, origin: str) -> RelyingParty:
     redirect_uri = origin + CALLBACK_PATH
     if settings.DIGITAL_AUTH_ISSUER:
         client = oidc.ClientConfig(
-            client_id=settings.DIGITAL_AUTH_CLIENT_ID, redirect_uri=redirect_uri,
+            client_id=settings.DIGITAL_AUTH_CLIENT_ID,
+            redirect_uri=redirect_uri,
             private_key=_private_key(settings.DIGITAL_AUTH_PRIVATE_KEY_FILE),
         )
         return RelyingParty(_configured_metadata(settings.DIGITAL_AUTH_ISSUER), client, oidc.UrllibTransport())
     if not settings.TEST_RIG:
-        raise AppError("identity.digital_auth_unavailable", ja="デジタル認証アプリは利用できません。",
-                       en="The Digital Authentication App is not configured.")
+        raise AppError(
+            "identity.digital_auth_unavailable",
+            ja="デジタル認証アプリは利用できません。",
+            en="The Digital Authentication App is not configured.",
+        )
     from hiroba.identity import devprovider  # test rig only
 
     provider = devprovider.provider(origin=origin)
-    client = oidc.ClientConfig(
-        client_id=DEV_CLIENT_ID, redirect_uri=redirect_uri, private_key=devprovider.rp_key()
+    client = oidc.ClientConfig(client_id=DEV_CLIENT_ID, redirect_uri=redirect_uri, private_key=devprovider.rp_key())
+    metadata = oidc.ProviderMetadata.from_dict(
+        provider.metadata(), expected_issuer=provider_issuer(origin), allow_insecure=True
     )
-    metadata = oidc.ProviderMetadata.from_dict(provider.metadata(), expected_issuer=provider_issuer(origin),
-                                               allow_insecure=True)
     return RelyingParty(metadata, client, devprovider.InProcessTransport(provider))
 
 
@@ -85,8 +89,9 @@ def provider_issuer(origin: str) -> str:
     return origin + "/dev/oidc"
 
 
-def authorization_begin(*, origin: str, enroll: bool) -> tuple[str, dict[str, Any]]:
+def authorization_begin(*, origin: str, enroll: bool, ip: str) -> tuple[str, dict[str, Any]]:
     """The provider URL to send the browser to, and what to keep in the session until it comes back."""
+    throttle_hit(IP_SIGN_IN, key=ip)
     rp = relying_party(origin=origin)
     scopes = oidc.ENROLLMENT_SCOPES if enroll else oidc.SIGN_IN_SCOPES
     url, pending = oidc.begin_authorization(rp.metadata, rp.client, scopes=scopes, now=int(time.time()))
@@ -94,33 +99,46 @@ def authorization_begin(*, origin: str, enroll: bool) -> tuple[str, dict[str, An
 
 
 _OIDC_MESSAGES = {
-    "oidc.state": ("サインインの途中で問題が起きました。もう一度やり直してください。",
-                   "The sign-in could not be matched to this browser. Please start again."),
-    "oidc.provider_error": ("デジタル認証アプリでのサインインが完了しませんでした。",
-                            "Sign-in with the Digital Authentication App did not complete."),
+    "oidc.state": (
+        "サインインの途中で問題が起きました。もう一度やり直してください。",
+        "The sign-in could not be matched to this browser. Please start again.",
+    ),
+    "oidc.provider_error": (
+        "デジタル認証アプリでのサインインが完了しませんでした。",
+        "Sign-in with the Digital Authentication App did not complete.",
+    ),
 }
 
 
 def _refusal(error: oidc.OidcError) -> AppError:
     ja, en = _OIDC_MESSAGES.get(
-        error.code, ("デジタル認証アプリからの応答を確認できませんでした。",
-                     "The answer from the Digital Authentication App could not be verified.")
+        error.code,
+        (
+            "デジタル認証アプリからの応答を確認できませんでした。",
+            "The answer from the Digital Authentication App could not be verified.",
+        ),
     )
     return NotAuthenticated(error.code, ja=ja, en=en)
 
 
 def authorization_complete(
-    *, origin: str, pending: dict[str, Any] | None, callback: dict[str, str]
+    *, origin: str, pending: dict[str, Any] | None, callback: dict[str, str], ip: str
 ) -> oidc.IdTokenClaims:
+    throttle_hit(IP_SIGN_IN, key=ip)
     if not pending:
         raise _refusal(oidc.OidcError("oidc.state", "no authorization in progress"))
     rp = relying_party(origin=origin)
     try:
         return oidc.complete_authorization(
-            rp.metadata, rp.client, pending=oidc.PendingAuthorization.from_dict(pending), callback=callback,
-            transport=rp.transport, now=int(time.time()),
+            rp.metadata,
+            rp.client,
+            pending=oidc.PendingAuthorization.from_dict(pending),
+            callback=callback,
+            transport=rp.transport,
+            now=int(time.time()),
         )
     except oidc.OidcError as error:
+        audit_failure(reason=error.code, subject="oidc", step="digital_auth")
         raise _refusal(error) from error
 
 
@@ -139,11 +157,15 @@ def oidc_sign_in(*, claims: oidc.IdTokenClaims, channel: Channel = Channel.WEB) 
 def oidc_enrollment_offer(*, claims: oidc.IdTokenClaims) -> EnrollmentOffer:
     """The basic facts came with the enrollment scopes; without them, enrollment must ask again."""
     if not (claims.name and claims.birthdate and claims.address):
-        raise Invalid("identity.facts_missing", ja="氏名・住所・生年月日の提供が必要です。",
-                      en="Your name, address and birth date are needed to register.")
+        raise Invalid(
+            "identity.facts_missing",
+            ja="氏名・住所・生年月日の提供が必要です。",
+            en="Your name, address and birth date are needed to register.",
+        )
     try:
         birth = date.fromisoformat(claims.birthdate)
     except ValueError:
-        raise Invalid("identity.facts_missing", ja="生年月日を読み取れませんでした。",
-                      en="The birth date could not be read.") from None
+        raise Invalid(
+            "identity.facts_missing", ja="生年月日を読み取れませんでした。", en="The birth date could not be read."
+        ) from None
     return enrollment_offer(name=claims.name, birth_date=birth, address=claims.address)

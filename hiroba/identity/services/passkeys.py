@@ -15,7 +15,6 @@ import hmac
 import secrets
 import unicodedata
 from datetime import timedelta
-from enum import StrEnum
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +50,7 @@ from webauthn.helpers.structs import (
 from hiroba.core.audit import Actor, audit_record
 from hiroba.core.errors import AppError, Conflict, Invalid, NotAuthenticated, NotFound, PermissionDenied
 from hiroba.core.models import Channel
+from hiroba.identity.events import IdentityEvent
 from hiroba.identity.keys import lookup_hash
 from hiroba.identity.models import AccountKind, EmailCode, Invitation, Passkey, User
 from hiroba.identity.services.throttle import EMAIL_CODE_SEND, Limit, TooManyAttempts, throttle_hit
@@ -70,19 +70,6 @@ SIGN_IN_CLIENT = Limit("signin_client", 300, timedelta(minutes=5))
 PASSKEY_CREDENTIAL = Limit("passkey_credential", 10, timedelta(minutes=5))
 PASSWORD_ACCOUNT = Limit("password_account", 10, timedelta(minutes=15))
 EMAIL_CODE_VERIFY = Limit("email_code_verify", 10, timedelta(minutes=15))
-
-
-class IdentityEvent(StrEnum):
-    INVITATION_CREATED = "identity:invitation:created"
-    PASSKEY_REGISTERED = "identity:passkey:registered"
-    PASSKEY_REGISTRATION_FAILED = "identity:passkey:registration-failed"
-    PASSKEY_RENAMED = "identity:passkey:renamed"
-    PASSKEY_DELETED = "identity:passkey:deleted"
-    SIGNIN_PASSKEY = "identity:signin:passkey"
-    SIGNIN_EMAIL_CODE = "identity:signin:email-code"
-    SIGNIN_PASSWORD = "identity:signin:password"  # noqa: S105 (an audit tag, not a password)
-    SIGNIN_FAILED = "identity:signin:failed"
-    EMAIL_CODE_SENT = "identity:email-code:sent"
 
 
 class Gone(AppError):
@@ -624,7 +611,7 @@ def email_code_send(*, email: str) -> None:
             actor=Actor(user=None, channel=Channel.WEB, ref="anonymous"),
             subject=_user_subject(user),
         )
-        transaction.on_commit(lambda: _send_code(address, code))
+        transaction.on_commit(lambda: _send_code(user.email, code))
 
 
 def _code_invalid() -> Invalid:

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from hiroba.core.audit import Actor, audit_record
 from hiroba.core.errors import Conflict, Invalid, NotFound
+from hiroba.core.validators import ensure_no_individual_number
+from hiroba.identity.events import IdentityEvent
 from hiroba.identity.keys import KEY_VERSION, lookup_hash, municipality_context, pairwise_id
 from hiroba.identity.linkage import Linkage
 from hiroba.identity.models import (
@@ -34,6 +36,7 @@ from hiroba.identity.selectors.residents import municipality_for_address, normal
 from hiroba.tenancy.models import Municipality
 
 CONSENT_PURPOSE = "enrollment"
+MAX_DISPLAY_NAME = 100
 # Bumped whenever the enrollment notice's wording changes; the digest records the exact text shown.
 CONSENT_NOTICE_VERSION = "2026-11"
 
@@ -93,7 +96,7 @@ def enrollment_offer(*, name: str, birth_date: date, address: str) -> Enrollment
     current = existing.residencies.filter(status=ResidentStatus.ACTIVE).first() if existing else None
     return EnrollmentOffer(
         lg_code=municipality.lg_code,
-        display_name=name.strip()[:100],
+        display_name=" ".join(name.split())[:MAX_DISPLAY_NAME],
         birth_year=birth_date.year,
         birth_month=birth_date.month,
         facts_lookup=lookup,
@@ -134,7 +137,12 @@ def _new_resident(person: Person, lg_code: str) -> Resident:
 
 @transaction.atomic(durable=True)
 def resident_enroll(
-    *, credential: PendingCredential, offer: EnrollmentOffer, consented: bool, notice_text: str, language: str,
+    *,
+    credential: PendingCredential,
+    offer: EnrollmentOffer,
+    consented: bool,
+    notice_text: str,
+    language: str,
     actor: Actor,
 ) -> User:
     """Create the person, their resident record and bindings — or, when the same person is already enrolled and
@@ -152,9 +160,10 @@ def resident_enroll(
         _bind(person, credential, now=now)
         resident = person.residencies.filter(status=ResidentStatus.ACTIVE).first()
         if resident is None or resident.municipality_id != municipality.lg_code:
-            resident = _move(person, resident, municipality, now=now, actor=Actor.for_user(person.user, channel=actor.channel))
+            mover = Actor.for_user(person.user, channel=actor.channel)
+            resident = _move(person, resident, municipality, now=now, actor=mover)
         audit_record(
-            tag="identity:credential:linked",
+            tag=IdentityEvent.CREDENTIAL_LINKED,
             actor=Actor.for_user(person.user, channel=actor.channel),
             subject=f"resident:{resident.pairwise_id}",
             data={"kind": credential.kind, "by": "re-enrollment"},
@@ -173,7 +182,7 @@ def resident_enroll(
     resident = _new_resident(person, municipality.lg_code)
     _record_consent(resident, notice_text=notice_text, language=language, now=now)
     audit_record(
-        tag="identity:resident:enrolled",
+        tag=IdentityEvent.RESIDENT_ENROLLED,
         actor=Actor.for_user(user, channel=actor.channel),
         subject=f"resident:{resident.pairwise_id}",
         data={"credential": credential.kind, "notice_version": CONSENT_NOTICE_VERSION},
@@ -193,9 +202,7 @@ def _record_consent(resident: Resident, *, notice_text: str, language: str, now:
     )
 
 
-def _move(
-    person: Person, old: Resident | None, municipality: Municipality, *, now: datetime, actor: Actor
-) -> Resident:
+def _move(person: Person, old: Resident | None, municipality: Municipality, *, now: datetime, actor: Actor) -> Resident:
     """End the old residency and open one in the new municipality under a new pairwise ID.
 
     The link between the two IDs is written only to the platform audit chain, which municipalities cannot read:
@@ -205,28 +212,32 @@ def _move(
         old.status = ResidentStatus.MOVED
         old.ended_at = now
         old.save(update_fields=["status", "ended_at"])
-    new = (
-        person.residencies.filter(municipality=municipality).exclude(status=ResidentStatus.DELETED).first()
-    )
+    new = person.residencies.filter(municipality=municipality).exclude(status=ResidentStatus.DELETED).first()
     if new is not None:  # moving back: the town knows them by their earlier ID again
         new.status, new.ended_at = ResidentStatus.ACTIVE, None
         new.save(update_fields=["status", "ended_at"])
     else:
         new = _new_resident(person, municipality.lg_code)
     audit_record(
-        tag="identity:resident:moved",
+        tag=IdentityEvent.RESIDENT_MOVED,
         actor=actor,
         subject=f"resident:{new.pairwise_id}",
         data={"from": old.pairwise_id if old else None, "to": new.pairwise_id},
     )
     if old is not None:
         audit_record(
-            tag="identity:resident:moved_out", actor=actor, subject=f"resident:{old.pairwise_id}",
-            data={}, municipality=old.municipality_id,
+            tag=IdentityEvent.RESIDENT_MOVED_OUT,
+            actor=actor,
+            subject=f"resident:{old.pairwise_id}",
+            data={},
+            municipality=old.municipality_id,
         )
     audit_record(
-        tag="identity:resident:moved_in", actor=actor, subject=f"resident:{new.pairwise_id}",
-        data={}, municipality=new.municipality_id,
+        tag=IdentityEvent.RESIDENT_MOVED_IN,
+        actor=actor,
+        subject=f"resident:{new.pairwise_id}",
+        data={},
+        municipality=new.municipality_id,
     )
     return new
 
@@ -241,7 +252,10 @@ def resident_move(*, pairwise_id: str, to_lg_code: str, actor: Actor) -> Residen
     if old.municipality_id == to_lg_code:
         raise Conflict("identity.same_municipality", ja="同じ市区町村です。", en="That is the same municipality.")
     municipality = Municipality.objects.get(lg_code=to_lg_code)
-    assert old.person is not None  # an active residency always has its person (database constraint)
+    if old.person is None:  # cannot happen: the database requires an active residency to have its person
+        raise Conflict(
+            "identity.resident_not_active", ja="この住民は有効ではありません。", en="Not an active resident."
+        )
     return _move(old.person, old, municipality, now=timezone.now(), actor=actor)
 
 
@@ -249,7 +263,7 @@ def _link(binding: CredentialBinding, new: PendingCredential, *, actor: Actor, s
     _bind(binding.person, new, now=timezone.now())
     resident = binding.person.residencies.filter(status=ResidentStatus.ACTIVE).first()
     audit_record(
-        tag="identity:credential:linked",
+        tag=IdentityEvent.CREDENTIAL_LINKED,
         actor=actor,
         subject=f"resident:{resident.pairwise_id}" if resident else "person",
         data={"kind": new.kind, "by": source},
@@ -269,9 +283,11 @@ def credential_linkage_import(*, rows: list[Linkage], actor: Actor, source: str 
     """Attach renewed certificates to the people who held the old ones, all rows or none."""
     linked = unknown = already = 0
     for row in rows:
-        old = CredentialBinding.objects.select_related("person").filter(
-            lookup=lookup_hash("jpki", row.old_issuer_key_id, str(row.old_serial))
-        ).first()
+        old = (
+            CredentialBinding.objects.select_related("person")
+            .filter(lookup=lookup_hash("jpki", row.old_issuer_key_id, str(row.old_serial)))
+            .first()
+        )
         new_lookup = lookup_hash("jpki", row.new_issuer_key_id, str(row.new_serial))
         if old is None:
             unknown += 1
@@ -300,7 +316,7 @@ def resident_delete_account(*, user: User, actor: Actor) -> list[str]:
     for resident in residencies:
         resident.consents.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
         audit_record(
-            tag="identity:resident:deleted",
+            tag=IdentityEvent.RESIDENT_DELETED,
             actor=actor,
             subject=f"resident:{resident.pairwise_id}",
             data={},
@@ -314,3 +330,25 @@ def resident_delete_account(*, user: User, actor: Actor) -> list[str]:
     person.delete()
     user.delete()
     return [r.pairwise_id for r in residencies]
+
+
+@transaction.atomic(durable=True)
+def resident_rename(*, user: User, display_name: str, actor: Actor) -> None:
+    """The resident chooses how Hiroba shows their name (a nickname is fine). Never an Individual Number."""
+    name = " ".join(display_name.split())
+    ensure_no_individual_number(name, field="display_name")
+    if not 1 <= len(name) <= MAX_DISPLAY_NAME:
+        raise Invalid(
+            "identity.display_name_length",
+            ja=f"表示名は1〜{MAX_DISPLAY_NAME}文字で入力してください。",
+            en=f"The display name must be 1 to {MAX_DISPLAY_NAME} characters.",
+        )
+    user.full_name = name
+    user.save(update_fields=["full_name"])
+    resident = user.person.residencies.filter(status=ResidentStatus.ACTIVE).first()
+    audit_record(
+        tag=IdentityEvent.RESIDENT_RENAMED,
+        actor=actor,
+        subject=f"resident:{resident.pairwise_id}" if resident else f"user:{user.public_id}",
+        municipality=resident.municipality_id if resident else None,
+    )

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from hiroba.core.audit import Actor, audit_record
 from hiroba.core.models import Channel
+from hiroba.identity.events import IdentityEvent
 from hiroba.identity.models import User
 
 AUTH_AT = "hiroba_auth_at"
@@ -24,10 +25,14 @@ SEEN_RESOLUTION = 60
 def session_sign_in(request: HttpRequest, user: User, *, method: str) -> None:
     """Start a fresh session for `user` (a new session key: no fixation). `method` is kept for step-up decisions."""
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[METHOD] = method
+
+
+def session_clock_start(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """On every sign-in, however it happens (the `user_logged_in` signal): the time-outs count from now."""
     now = int(time.time())
     request.session[AUTH_AT] = now
     request.session[SEEN_AT] = now
-    request.session[METHOD] = method
 
 
 def session_expired(request: HttpRequest, *, now: int | None = None) -> bool:
@@ -51,7 +56,7 @@ def session_sign_out_everywhere(request: HttpRequest, *, user: User) -> None:
     """Invalidate every session of the account (other browsers, lost phones), then sign this one out too."""
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     audit_record(
-        tag="identity:session:signed_out_everywhere",
+        tag=IdentityEvent.SIGNED_OUT_EVERYWHERE,
         actor=Actor.for_user(user, channel=Channel.WEB),
         subject=f"user:{user.public_id}",
     )

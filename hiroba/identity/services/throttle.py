@@ -46,7 +46,9 @@ def _window_start(limit: Limit, now: datetime) -> datetime:
 
 def _blocked(limit: Limit, key: str, now: datetime) -> ThrottleBucket | None:
     return ThrottleBucket.objects.filter(
-        scope=limit.scope, key_hash=lookup_hash("throttle", limit.scope, key), window_start=_window_start(limit, now),
+        scope=limit.scope,
+        key_hash=lookup_hash("throttle", limit.scope, key),
+        window_start=_window_start(limit, now),
         hits__gte=limit.hits,
     ).first()
 
@@ -72,7 +74,8 @@ def throttle_hit(limit: Limit, *, key: str) -> None:
     with transaction.atomic():
         bucket, _ = ThrottleBucket.objects.get_or_create(scope=limit.scope, key_hash=key_hash, window_start=start)
         ThrottleBucket.objects.filter(pk=bucket.pk).update(hits=F("hits") + 1)
-    if bucket.hits + 1 > limit.hits:
+        hits = ThrottleBucket.objects.values_list("hits", flat=True).get(pk=bucket.pk)
+    if hits > limit.hits:
         raise _refuse(limit, now)
 
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import base64
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from hiroba.core.audit import Actor
 from hiroba.core.models import AuditRecord
 from hiroba.identity import jpki
-from hiroba.core.audit import Actor
 from hiroba.identity.models import Challenge, CredentialBinding, Person, RevocationList
 from hiroba.identity.services import crl_load
 from hiroba.identity.testrig import crls_refresh
@@ -24,13 +24,16 @@ def _refused(response: Any, status: int, code: str) -> None:
     assert response.status_code == status, response.content
     body = response.json()
     assert body["code"] == code
-    assert body["message"]["ja"] and body["message"]["en"]
-    assert not Person.objects.exists() and not CredentialBinding.objects.exists()
+    assert body["message"]["ja"]
+    assert body["message"]["en"]
+    assert not Person.objects.exists()
+    assert not CredentialBinding.objects.exists()
 
 
 @pytest.fixture
 def card(rig: Any, demo: Any) -> jpki.VirtualCard:
-    return rig.card()
+    issued: jpki.VirtualCard = rig.card()
+    return issued
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +64,17 @@ def test_not_base64_is_refused(card: jpki.VirtualCard, client: Client) -> None:
     _refused(post(client, "jpki/sign-in", proof), 422, "jpki.malformed_signature")
 
 
-def test_a_certificate_from_an_unknown_ca_is_refused(card: jpki.VirtualCard, stranger_ca: jpki.TestCa,
-                                                      client: Client) -> None:
-    foreign = jpki.issue_virtual_card(stranger_ca, name="見本 偽子", birth_date=datetime(1990, 1, 1).date(), sex="2",
-                                      address="長野県佐久市", now=datetime.now(UTC))
+def test_a_certificate_from_an_unknown_ca_is_refused(
+    card: jpki.VirtualCard, stranger_ca: jpki.TestCa, client: Client
+) -> None:
+    foreign = jpki.issue_virtual_card(
+        stranger_ca,
+        name="見本 偽子",
+        birth_date=date(1990, 1, 1),
+        sex="2",
+        address="長野県佐久市",
+        now=datetime.now(UTC),
+    )
     _refused(card_sign_in(client, foreign), 401, "jpki.unknown_issuer")
 
 
@@ -98,8 +108,9 @@ def test_a_stale_crl_fails_closed(rig: Any, card: jpki.VirtualCard, client: Clie
     RevocationList.objects.all().delete()
     now = datetime.now(UTC)
     for g in rig.ca.generations:  # the operator's schedule stopped a while ago: the newest lists are out of date
-        der = rig.ca.issue_crl(g.kind, generation=g.label, this_update=now - timedelta(days=8),
-                               next_update=now - timedelta(days=1))
+        der = rig.ca.issue_crl(
+            g.kind, generation=g.label, this_update=now - timedelta(days=8), next_update=now - timedelta(days=1)
+        )
         crl_load(der=der, actor=Actor.command_line())
     _refused(card_sign_in(client, card), 401, "jpki.revocation_unavailable")
 
@@ -132,8 +143,9 @@ def test_a_replayed_nonce_is_refused(card: jpki.VirtualCard, client: Client) -> 
 
 def test_an_expired_nonce_is_refused(card: jpki.VirtualCard, client: Client) -> None:
     proof = auth_proof(card, nonce(client))
-    Challenge.objects.update(issued_at=timezone.now() - timedelta(minutes=6), expires_at=timezone.now()
-                             - timedelta(minutes=1))
+    Challenge.objects.update(
+        issued_at=timezone.now() - timedelta(minutes=6), expires_at=timezone.now() - timedelta(minutes=1)
+    )
     _refused(post(client, "jpki/sign-in", proof), 401, "identity.challenge_expired")
 
 
@@ -143,8 +155,7 @@ def test_a_nonce_from_another_session_is_refused(card: jpki.VirtualCard, client:
 
 
 def test_a_nonce_for_another_purpose_is_refused(card: jpki.VirtualCard, client: Client) -> None:
-    _refused(post(client, "jpki/sign-in", auth_proof(card, nonce(client, "enroll"))), 401,
-             "identity.challenge_unknown")
+    _refused(post(client, "jpki/sign-in", auth_proof(card, nonce(client, "enroll"))), 401, "identity.challenge_unknown")
 
 
 def test_repeated_bad_signatures_block_the_certificate(card: jpki.VirtualCard, client: Client) -> None:

@@ -23,16 +23,24 @@ def _provider_sign_in(client: Client, card: jpki.VirtualCard, start: Any) -> Any
     authorize = start["Location"]
     assert urlsplit(authorize).path == "/dev/oidc/authorize"
     query = parse_qs(urlsplit(authorize).query)
-    assert query["code_challenge_method"] == ["S256"] and query["state"] and query["nonce"]
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["state"]
+    assert query["nonce"]
     page = client.get(authorize)
     value = _nonce(page)
     data = jpki.signed_data(origin=ORIGIN, nonce=value)
     facts = "name" in query["scope"][0]
     prefix = "auth_" if facts else ""
-    form = {"nonce": value, f"{prefix}certificate": b64(card.auth_certificate_der),
-            f"{prefix}signature": b64(card.sign_auth("1234", data))}
+    form = {
+        "nonce": value,
+        f"{prefix}certificate": b64(card.auth_certificate_der),
+        f"{prefix}signature": b64(card.sign_auth("1234", data)),
+    }
     if facts:
-        form |= {"sign_certificate": b64(card.sign_certificate_der), "sign_signature": b64(card.sign_sign("ABC123", data))}
+        form |= {
+            "sign_certificate": b64(card.sign_certificate_der),
+            "sign_signature": b64(card.sign_sign("ABC123", data)),
+        }
     back = client.post("/dev/oidc/authorize", form)
     assert back.status_code == 302, back.content.decode()[:500]
     return client.get(back["Location"])
@@ -46,7 +54,8 @@ def test_first_visit_enrolls_through_the_app_then_signs_in(rig: Any, demo: Any, 
     consent = _provider_sign_in(client, card, client.get(callback["Location"]))
     assert consent["Location"] == "/signin/consent/"
     page = client.get("/signin/consent/")
-    assert "見本 玉代" in page.content.decode() and "1975-08" in page.content.decode()
+    assert "見本 玉代" in page.content.decode()
+    assert "1975-08" in page.content.decode()
     done = client.post("/signin/consent/", {"consent": "yes"})
     assert done["Location"] == "/me/"
     binding = CredentialBinding.objects.get(kind="oidc")
@@ -66,8 +75,10 @@ def test_a_callback_with_a_forged_state_is_refused(rig: Any, demo: Any, client: 
     page = client.get(authorize)
     value = _nonce(page)
     data = jpki.signed_data(origin=ORIGIN, nonce=value)
-    back = client.post("/dev/oidc/authorize", {"nonce": value, "certificate": b64(card.auth_certificate_der),
-                                               "signature": b64(card.sign_auth("1234", data))})
+    back = client.post(
+        "/dev/oidc/authorize",
+        {"nonce": value, "certificate": b64(card.auth_certificate_der), "signature": b64(card.sign_auth("1234", data))},
+    )
     forged = back["Location"].replace("state=", "state=x")
     response = client.get(forged)
     assert response.status_code == 401
@@ -82,10 +93,12 @@ def test_a_callback_without_a_sign_in_in_progress_is_refused(rig: Any, demo: Any
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("query", "code"), [("", None), ("?stale=1", "jpki.ocsp_stale"),
-                                             ("?forged=1", "jpki.ocsp_unsigned")])
-def test_ocsp_over_http_is_checked_and_fails_closed(rig: Any, demo: Any, live_server: Any, settings: Any,
-                                                    query: str, code: str | None) -> None:
+@pytest.mark.parametrize(
+    ("query", "code"), [("", None), ("?stale=1", "jpki.ocsp_stale"), ("?forged=1", "jpki.ocsp_unsigned")]
+)
+def test_ocsp_over_http_is_checked_and_fails_closed(
+    rig: Any, demo: Any, live_server: Any, settings: Any, query: str, code: str | None
+) -> None:
     # given a configured OCSP responder (the rig's, over real HTTP)
     settings.JPKI_OCSP_URL = f"{live_server.url}/dev/ocsp{query}"
     client = Client()
@@ -93,4 +106,5 @@ def test_ocsp_over_http_is_checked_and_fails_closed(rig: Any, demo: Any, live_se
     if code is None:
         assert response.json()["status"] == "enrollment_required"
     else:
-        assert response.status_code == 401 and response.json()["code"] == code
+        assert response.status_code == 401
+        assert response.json()["code"] == code

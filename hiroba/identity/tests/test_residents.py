@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from cryptography import x509
 from cryptography.x509.oid import NameOID
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
@@ -50,9 +51,11 @@ def test_enrollment_keeps_no_address_birth_day_or_certificate(rig: Any, demo: An
     enroll(client, card)
     stored = _everything_stored()
     assert "中込" not in stored
-    assert "1987-06-15" not in stored and "19870615" not in stored
+    assert "1987-06-15" not in stored
+    assert "19870615" not in stored
     serial = card.auth_certificate.serial_number
-    assert str(serial) not in stored and f"{serial:x}" not in stored
+    assert str(serial) not in stored
+    assert f"{serial:x}" not in stored
     opaque_cn = card.auth_certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
     assert opaque_cn not in stored
 
@@ -72,7 +75,8 @@ def test_refusing_consent_stores_nothing(rig: Any, demo: Any, client: Client) ->
     response = enroll(client, rig.card(address=ADDRESS), consent=False)
     assert response.status_code == 422
     assert response.json()["code"] == "identity.consent_required"
-    assert not Person.objects.exists() and not CredentialBinding.objects.exists()
+    assert not Person.objects.exists()
+    assert not CredentialBinding.objects.exists()
 
 
 def test_an_address_outside_hiroba_is_refused(rig: Any, demo: Any, client: Client) -> None:
@@ -94,7 +98,8 @@ def test_two_municipalities_see_unrelated_pairwise_ids(rig: Any, demo: Any, clie
     assert new_id != done["pairwise_id"]
     assert Resident.objects.get(pairwise_id=done["pairwise_id"]).status == ResidentStatus.MOVED
     link = AuditRecord.objects.get(tag="identity:resident:moved")
-    assert link.chain_id == "platform" and link.data == {"from": done["pairwise_id"], "to": new_id}
+    assert link.chain_id == "platform"
+    assert link.data == {"from": done["pairwise_id"], "to": new_id}
     assert new_id not in json.dumps(list(AuditRecord.objects.filter(chain="202177").values()), default=str)
     assert done["pairwise_id"] not in json.dumps(list(AuditRecord.objects.filter(chain="202088").values()), default=str)
     # and the card still signs in, now as a resident of 小諸市
@@ -135,8 +140,14 @@ def test_a_linkage_file_attaches_the_new_certificate(rig: Any, demo: Any, client
     old = rig.card(address=ADDRESS)
     first = enroll(client, old).json()
     new = rig.card(address=ADDRESS, label="reissued")
-    kid = lambda c: c.auth_certificate.extensions.get_extension_for_class(  # noqa: E731
-        __import__("cryptography").x509.AuthorityKeyIdentifier).value.key_identifier.hex()
+
+    def kid(card: Any) -> str:
+        return str(
+            card.auth_certificate.extensions.get_extension_for_class(
+                x509.AuthorityKeyIdentifier
+            ).value.key_identifier.hex()
+        )
+
     linkage = tmp_path / "linkage.csv"
     linkage.write_text(
         "old_issuer_key_id,old_serial,new_issuer_key_id,new_serial\n"
@@ -155,7 +166,7 @@ def test_a_bad_linkage_file_changes_nothing(rig: Any, demo: Any, client: Client,
     enroll(client, rig.card(address=ADDRESS))
     linkage = tmp_path / "linkage.csv"
     linkage.write_text("old_issuer_key_id,old_serial,new_issuer_key_id,new_serial\nzz,1,ab,2\n")
-    with pytest.raises(CommandError, match="identity.linkage_invalid: line 2"):
+    with pytest.raises(CommandError, match=r"identity\.linkage_invalid: line 2"):
         call_command("identity_link_certificates", str(linkage))
     assert CredentialBinding.objects.count() == 2  # the card and the facts binding, nothing more
 
@@ -164,13 +175,15 @@ def test_deleting_the_account_keeps_only_the_pairwise_id(rig: Any, demo: Any, cl
     done = enroll(client, rig.card(address=ADDRESS)).json()
     response = client.delete("/api/v1/identity/me", HTTP_IDEMPOTENCY_KEY="delete-1")
     assert response.status_code == 200, response.content
-    assert not Person.objects.exists() and not CredentialBinding.objects.exists()
+    assert not Person.objects.exists()
+    assert not CredentialBinding.objects.exists()
     assert not User.objects.filter(kind="resident").exists()
     resident = Resident.objects.get()
     assert (resident.pairwise_id, resident.status, resident.person) == (done["pairwise_id"], "deleted", None)
     assert "見本 住子" not in _everything_stored()
     counts, breaks = audit_verify()
-    assert breaks == [] and counts["202177"] >= 2
+    assert breaks == []
+    assert counts["202177"] >= 2
     # the card is unknown again: signing in asks to enroll
     assert card_sign_in(Client(), rig.card(address=ADDRESS)).json()["status"] == "enrollment_required"
 

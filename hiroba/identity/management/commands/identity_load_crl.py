@@ -22,4 +22,6 @@ class Command(HirobaCommand):
     def handle(self, *args: Any, **o: Any) -> None:
         for path in o["files"]:
             row = crl_load(der=path.read_bytes(), actor=Actor.command_line())
-            self.stdout.write(f"{path}\tissuer {row.issuer_key_id[:16]}\t#{row.crl_number}\tnext {row.next_update:%Y-%m-%d %H:%M}")
+            self.stdout.write(
+                f"{path}\tissuer {row.issuer_key_id[:16]}\t#{row.crl_number}\tnext {row.next_update:%Y-%m-%d %H:%M}"
+            )

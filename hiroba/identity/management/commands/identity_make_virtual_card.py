@@ -29,8 +29,14 @@ class Command(HirobaCommand):
 
     def handle(self, *args: Any, **o: Any) -> None:
         spec = CardSpec(
-            name=o["name"], birth_date=o["birthdate"], address=o["address"], sex=o["sex"], pin=o["pin"],
-            password=o["password"], smartphone=o["smartphone"], generation=o["generation"],
+            name=o["name"],
+            birth_date=o["birthdate"],
+            address=o["address"],
+            sex=o["sex"],
+            pin=o["pin"],
+            password=o["password"],
+            smartphone=o["smartphone"],
+            generation=o["generation"],
         )
         card, path = virtual_card_make(spec, out=o["out"])
         self.stdout.write(f"{path}\tserial {card.auth_certificate.serial_number:x}\t{card.label}")

@@ -22,9 +22,17 @@ class Command(HirobaCommand):
         municipality_get(lg_code=o["municipality"])  # an unknown code is an error, not an empty list
         for row in resident_list(lg_code=o["municipality"], include_ended=o["all"]):
             if o["json"]:
-                self.stdout.write(json.dumps({
-                    "pairwise_id": row.pairwise_id, "display_name": row.display_name,
-                    "birth_year_month": row.birth_year_month, "status": row.status, "since": row.since.isoformat(),
-                }, ensure_ascii=False))
+                self.stdout.write(
+                    json.dumps(
+                        {
+                            "pairwise_id": row.pairwise_id,
+                            "display_name": row.display_name,
+                            "birth_year_month": row.birth_year_month,
+                            "status": row.status,
+                            "since": row.since.isoformat(),
+                        },
+                        ensure_ascii=False,
+                    )
+                )
             else:
                 self.stdout.write(f"{row.pairwise_id}\t{row.display_name}\t{row.birth_year_month}\t{row.status}")
