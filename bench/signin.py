@@ -48,7 +48,6 @@ def main() -> None:
     data = jpki.signed_data(origin=origin, nonce=nonce)
     key = card.auth_certificate.public_key()
 
-    start = time.perf_counter()
     issuer = ca.current(jpki.CertificateKind.AUTH)
     crl_der = ca.issue_crl(
         jpki.CertificateKind.AUTH,
@@ -57,9 +56,11 @@ def main() -> None:
         this_update=now,
         next_update=now + timedelta(days=1),
     )
+    start = time.perf_counter()  # what a server does once per CRL: parse, check its signature, index its serials
     crls = [jpki.load_crl(crl_der, issuers=ca.anchors(jpki.CertificateKind.AUTH))]
-    crl_setup = time.perf_counter() - start
     checker = jpki.CrlChecker(crls, issuers=ca.anchors(jpki.CertificateKind.AUTH))
+    checker.check(card.auth_certificate, issuer.certificate, at=now)
+    crl_setup = time.perf_counter() - start
     config = ca.config()
 
     if not isinstance(key, rsa.RSAPublicKey):
@@ -79,7 +80,7 @@ def main() -> None:
     print(f"jpki       RSA-2048 signature check (baseline):     {baseline:7.3f} ms")
     print(
         f"jpki       verify_authentication, CRL of {REVOKED:>7,}:  {validator:7.3f} ms "
-        f"({validator / baseline:.1f}x the baseline; CRL of {len(crl_der) / 1e6:.1f} MB loaded once in "
+        f"({validator / baseline:.1f}x the baseline; CRL of {len(crl_der) / 1e6:.1f} MB loaded and indexed once in "
         f"{crl_setup:.1f} s)"
     )
     _request()

@@ -33,8 +33,8 @@ from hiroba.identity.schemas import (
 from hiroba.identity.services.jpki import CHALLENGE_LIFETIME, CardProof
 from hiroba.identity.views import consent_notice
 from hiroba.identity.web import (
+    card_proof,
     client_ip,
-    decode_b64,
     enrollment_finish,
     offer_get,
     offer_keep,
@@ -47,12 +47,7 @@ router = Router(tags=["identity"])
 
 
 def _proof(body: CardProofIn) -> CardProof:
-    return CardProof(
-        certificate=decode_b64(body.certificate, code="jpki.malformed_certificate"),
-        signature=decode_b64(body.signature, code="jpki.malformed_signature"),
-        nonce=body.nonce,
-        token=body.token,
-    )
+    return card_proof(certificate=body.certificate, signature=body.signature, nonce=body.nonce, token=body.token)
 
 
 def _signed_in(user: Any) -> dict[str, Any]:

@@ -15,34 +15,23 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, PermissionDenied
-from hiroba.identity import jpki, selectors, services
+from hiroba.identity import selectors, services
 from hiroba.identity.forms import DisplayNameForm
 from hiroba.identity.models import AccountKind, ChallengePurpose
 from hiroba.identity.origin import site_origin
 from hiroba.identity.services import oidc as oidc_services
-from hiroba.identity.services.jpki import CardProof
 from hiroba.identity.services.residents import EnrollmentOffer
 from hiroba.identity.web import (
     client_ip,
-    decode_b64,
     enrollment_finish,
     offer_get,
     offer_keep,
     pending_get,
     pending_keep,
+    posted_card_proof,
     session_key,
 )
 from hiroba.tenancy.selectors import municipality_get
-
-
-def _proof(request: HttpRequest) -> CardProof:
-    token = request.POST.get("token", "")
-    return CardProof(
-        certificate=decode_b64(request.POST.get("certificate", ""), code="jpki.malformed_certificate"),
-        signature=decode_b64(request.POST.get("signature", ""), code="jpki.malformed_signature"),
-        nonce=request.POST.get("nonce", ""),
-        token=token if token in jpki.TOKENS else jpki.PLASTIC_CARD_TOKEN,
-    )
 
 
 def _card_page(
@@ -71,7 +60,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return _card_page(request, "identity/sign_in.html", ChallengePurpose.SIGN_IN)
     try:
         outcome = services.jpki_sign_in(
-            proof=_proof(request),
+            proof=posted_card_proof(request),
             origin=site_origin(request),
             session_key=session_key(request),
             ip=client_ip(request),
@@ -93,7 +82,7 @@ def enroll(request: HttpRequest) -> HttpResponse:
         return _card_page(request, "identity/enroll.html", ChallengePurpose.ENROLL)
     try:
         offer = services.jpki_enrollment_offer(
-            proof=_proof(request),
+            proof=posted_card_proof(request),
             origin=site_origin(request),
             session_key=session_key(request),
             ip=client_ip(request),

@@ -16,8 +16,8 @@ from hiroba.identity import devprovider, jpki, oidc, testrig
 from hiroba.identity.models import ChallengePurpose
 from hiroba.identity.origin import site_origin
 from hiroba.identity.services import challenge_issue
-from hiroba.identity.services.jpki import CardProof, card_verify
-from hiroba.identity.web import client_ip, decode_b64, session_key
+from hiroba.identity.services.jpki import card_verify
+from hiroba.identity.web import client_ip, posted_card_proof, session_key
 
 GRANT = "hiroba_devop_grant"
 FACT_SCOPES = {"name", "address", "birthdate", "gender"}
@@ -29,14 +29,6 @@ def metadata(request: HttpRequest) -> JsonResponse:
 
 def jwks(request: HttpRequest) -> JsonResponse:
     return JsonResponse(devprovider.provider(origin=site_origin(request)).jwks())
-
-
-def _proof(request: HttpRequest, prefix: str) -> CardProof:
-    return CardProof(
-        certificate=decode_b64(request.POST.get(f"{prefix}certificate", ""), code="jpki.malformed_certificate"),
-        signature=decode_b64(request.POST.get(f"{prefix}signature", ""), code="jpki.malformed_signature"),
-        nonce=request.POST.get("nonce", ""),
-    )
 
 
 def _page(request: HttpRequest, grant: oidc.AuthorizationGrant, error: AppError | None = None) -> HttpResponse:
@@ -69,7 +61,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
     facts = FACT_SCOPES & set(grant.scopes)
     try:
         auth = card_verify(
-            _proof(request, "auth_" if facts else ""),
+            posted_card_proof(request, "auth_" if facts else ""),
             origin=site_origin(request),
             session_key=session_key(request),
             purpose=ChallengePurpose.PROVIDER,
@@ -80,7 +72,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
         claims: dict[str, str] = {}
         if facts:
             sign = card_verify(
-                _proof(request, "sign_"),
+                posted_card_proof(request, "sign_"),
                 origin=site_origin(request),
                 session_key=session_key(request),
                 purpose=ChallengePurpose.PROVIDER,

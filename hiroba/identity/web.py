@@ -8,7 +8,9 @@ import binascii
 from django.http import HttpRequest
 
 from hiroba.core.errors import Invalid
+from hiroba.identity import jpki
 from hiroba.identity.models import User
+from hiroba.identity.services.jpki import CardProof
 from hiroba.identity.services.residents import EnrollmentOffer, PendingCredential
 from hiroba.identity.services.sessions import session_sign_in
 
@@ -35,6 +37,26 @@ def decode_b64(value: str, *, code: str) -> bytes:
         return base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError):
         raise Invalid(code, ja="データの形式が正しくありません。", en="The data is not valid base64.") from None
+
+
+def card_proof(*, certificate: str, signature: str, nonce: str, token: str = "") -> CardProof:
+    """A card's answer as posted by a page or the API (base64 fields); an unknown token counts as a plastic card."""
+    return CardProof(
+        certificate=decode_b64(certificate, code="jpki.malformed_certificate"),
+        signature=decode_b64(signature, code="jpki.malformed_signature"),
+        nonce=nonce,
+        token=token if token in jpki.TOKENS else jpki.PLASTIC_CARD_TOKEN,
+    )
+
+
+def posted_card_proof(request: HttpRequest, prefix: str = "") -> CardProof:
+    """The card's answer from a page's form; `prefix` tells apart two answers in one form ("auth_", "sign_")."""
+    return card_proof(
+        certificate=request.POST.get(f"{prefix}certificate", ""),
+        signature=request.POST.get(f"{prefix}signature", ""),
+        nonce=request.POST.get("nonce", ""),
+        token=request.POST.get("token", ""),
+    )
 
 
 def pending_keep(request: HttpRequest, pending: PendingCredential) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +22,6 @@ def site(live_server: Any) -> str:
     """The live server with the demo tenants loaded."""
     demo_load()
     return str(live_server.url)
-
-
-@pytest.fixture
-def open_context(chromium: Any) -> Iterator[Any]:
-    """Open browser contexts (one per call) and close them all after the test."""
-    contexts: list[Any] = []
-
-    def _open(**options: Any) -> Any:
-        options.setdefault("locale", "ja-JP")
-        context = chromium.new_context(**options)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context
-
-    yield _open
-    for context in contexts:
-        context.close()
 
 
 def _saku_card(page: Any) -> Any:

@@ -6,7 +6,6 @@ server verifies it with the same validator as production, against the test rig's
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from hiroba.demo import demo_load
 from hiroba.identity.models import Person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-TIMEOUT_MS = 15_000
 
 CASES = {
     "ja": {"locale": "ja-JP", "name": "見本 住子", "address": "長野県佐久市中込3056", "town": "佐久市"},
@@ -32,18 +30,8 @@ def site(live_server: Any, rig: Any) -> str:
 
 
 @pytest.fixture
-def new_page(chromium: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def _open(locale: str) -> Any:
-        context = chromium.new_context(locale=locale)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield _open
-    for context in contexts:
-        context.close()
+def new_page(open_context: Any) -> Any:
+    return lambda locale: open_context(locale=locale).new_page()
 
 
 def _sign(page: Any, card_file: Path, *, secret_field: str, secret: str) -> None:

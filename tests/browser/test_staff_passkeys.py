@@ -5,7 +5,6 @@ JavaScript. WebAuthn refuses IP addresses as RP IDs, so the browser uses http://
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,22 +26,6 @@ TIMEOUT_MS = 10_000
 def site(live_server: Any) -> str:
     demo_load()
     return str(live_server.url).replace("127.0.0.1", "localhost")
-
-
-@pytest.fixture
-def open_context(chromium: Any) -> Iterator[Any]:
-    contexts: list[Any] = []
-
-    def _open(**options: Any) -> Any:
-        options.setdefault("locale", "ja-JP")
-        context = chromium.new_context(**options)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context
-
-    yield _open
-    for context in contexts:
-        context.close()
 
 
 def _page_with_authenticator(context: Any) -> tuple[Any, Any, str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -261,7 +262,10 @@ def test_the_django_validator_refuses_an_individual_number(value: str) -> None:
         refuse_individual_number(value)
 
     assert caught.value.code == "identity.individual_number"
-    assert "Individual Number" in str(caught.value.message)
+    with translation.override("en"):
+        assert "Individual Number" in str(caught.value.message)
+    with translation.override("ja"):
+        assert "個人番号" in str(caught.value.message)
 
 
 @pytest.mark.parametrize("value", ["注文番号 123456789017", "090-1234-5678", "法人番号 1234567890123", ""])

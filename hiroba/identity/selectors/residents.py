@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,16 +18,27 @@ def normalise_name(name: str) -> str:
     return "".join(unicodedata.normalize("NFKC", name).split())
 
 
-def municipality_for_address(address: str) -> Municipality | None:
-    """The municipality whose prefecture and name begin the address (the card's address is 都道府県 + 市区町村 + …).
+# A county (郡) stands between the prefecture and a town or village: 長野県北佐久郡御代田町….
+COUNTY = re.compile(r"^[^市区町村郡]{1,8}郡")
 
-    The longest name wins, so that a ward-level or similarly prefixed name cannot be shadowed by a shorter one.
+
+def municipality_for_address(address: str) -> Municipality | None:
+    """The municipality named at the start of the address, after its prefecture (and county, for towns and
+    villages): the card's address reads 都道府県 (+ 郡) + 市区町村 + ….
+
+    The longest name wins, so that a similarly prefixed shorter name cannot shadow the right one.
     """
     text = normalise_name(address)
     best: Municipality | None = None
     for municipality in Municipality.objects.all():
-        prefix = normalise_name(municipality.prefecture.name + municipality.name)
-        if text.startswith(prefix) and (best is None or len(municipality.name) > len(best.name)):
+        prefecture = normalise_name(municipality.prefecture.name)
+        if not text.startswith(prefecture):
+            continue
+        rest = text.removeprefix(prefecture)
+        name = normalise_name(municipality.name)
+        if (rest.startswith(name) or COUNTY.sub("", rest, count=1).startswith(name)) and (
+            best is None or len(municipality.name) > len(best.name)
+        ):
             best = municipality
     return best
 

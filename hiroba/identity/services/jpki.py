@@ -339,18 +339,20 @@ def jpki_sign_in(
         return SignInOutcome(user=None, pending=pending)
     user = binding.person.user
     credential_used(binding_id=binding.pk)
-    record_sign_in(user=user, method=binding.kind, channel=channel)
+    record_sign_in(user=user, method=binding.kind, channel=channel, revocation=validated.revocation.reference)
     return SignInOutcome(user=user, pending=pending)
 
 
 @transaction.atomic(durable=True)
-def record_sign_in(*, user: User, method: str, channel: Channel) -> None:
+def record_sign_in(*, user: User, method: str, channel: Channel, revocation: str | None = None) -> None:
+    """Audit a resident's sign-in; for a card, with the CRL/OCSP answer that showed it unrevoked (so that the
+    decision can be justified later)."""
     resident = user.person.residencies.filter(status=ResidentStatus.ACTIVE).first()
     audit_record(
         tag=IdentityEvent.SIGNIN_RESIDENT,
         actor=Actor.for_user(user, channel=channel),
         subject=f"resident:{resident.pairwise_id}" if resident else f"user:{user.public_id}",
-        data={"method": method},
+        data={"method": method, **({"revocation": revocation} if revocation else {})},
         municipality=resident.municipality_id if resident else None,
     )
 

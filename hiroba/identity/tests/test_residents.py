@@ -197,3 +197,23 @@ def test_my_data_shows_exactly_what_is_kept(rig: Any, demo: Any, client: Client)
     page = client.get("/me/")
     assert page.status_code == 200
     assert done["pairwise_id"] in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("address", "lg_code"),
+    [
+        ("長野県佐久市中込3056", "202177"),
+        ("長野県北佐久郡御代田町大字馬瀬口1794-6", "203238"),  # a county before the town
+        ("長野県北佐久郡立科町大字芦田3394", "203246"),
+        ("埼玉県さいたま市浦和区常盤6-4-4", "111007"),  # a ward of a designated city
+        ("長野県 小諸市 相生町３－３－３", "202088"),  # spaces and full-width digits as a card may write them
+        ("千葉県松戸市根本387-5", "122076"),
+        ("長野県長野市大字鶴賀緑町1613", None),  # not on Hiroba
+        ("埼玉県佐久市", None),  # right name, wrong prefecture
+    ],
+)
+def test_the_address_decides_the_municipality(demo: Any, address: str, lg_code: str | None) -> None:
+    from hiroba.identity.selectors import municipality_for_address
+
+    found = municipality_for_address(address)
+    assert (found.lg_code if found else None) == lg_code
