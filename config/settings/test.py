@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403 (settings modules extend the base namespace)
 from .base import _database, env
 
@@ -20,3 +23,5 @@ STORAGES = {
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
 TEST_RIG = True
 STAFF_PASSWORD_SIGN_IN = True
+# Tests never write into var/: anything that reaches the test rig without the `rig` fixture uses a scratch folder.
+TEST_RIG_DIR = Path(tempfile.mkdtemp(prefix="hiroba-test-rig-"))
