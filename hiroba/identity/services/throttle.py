@@ -84,9 +84,3 @@ def throttle_check(limit: Limit, *, key: str) -> None:
     now = timezone.now()
     if _blocked(limit, key, now) is not None:
         raise _refuse(limit, now)
-
-
-def throttle_forget_before(*, before: datetime) -> int:
-    """Delete old windows (run from the nightly housekeeping command)."""
-    deleted, _ = ThrottleBucket.objects.filter(window_start__lt=before).delete()
-    return deleted

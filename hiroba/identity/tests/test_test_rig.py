@@ -54,3 +54,22 @@ def test_the_rig_is_refused_when_switched_off(settings: Any, db: None, tmp_path:
     with pytest.raises(CommandError, match=r"identity\.test_rig_disabled"):
         call_command("identity_make_test_ca")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_housekeeping_deletes_only_what_has_expired(rig: Any, demo: Any, client: Client) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hiroba.identity.models import Challenge
+    from hiroba.identity.tests.cardflow import nonce
+
+    nonce(client)
+    nonce(client)
+    Challenge.objects.filter(pk=Challenge.objects.order_by("pk").first().pk).update(  # type: ignore[union-attr]
+        issued_at=timezone.now() - timedelta(days=3), expires_at=timezone.now() - timedelta(days=2)
+    )
+    out = io.StringIO()
+    call_command("identity_housekeeping", stdout=out)
+    assert "challenges\t1" in out.getvalue()
+    assert Challenge.objects.count() == 1
