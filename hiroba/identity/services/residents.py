@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from hiroba.core.audit import Actor, audit_record
@@ -109,21 +109,29 @@ def notice_digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _already_bound() -> Conflict:
+    return Conflict(
+        "identity.credential_bound",
+        ja="この証明書はすでに登録されています。",
+        en="This certificate is already registered.",
+    )
+
+
 def _bind(person: Person, credential: PendingCredential, *, now: datetime) -> CredentialBinding:
     if CredentialBinding.objects.filter(lookup=credential.lookup).exists():
-        raise Conflict(
-            "identity.credential_bound",
-            ja="この証明書はすでに別の利用者に登録されています。",
-            en="This certificate is already registered to someone.",
-        )
-    return CredentialBinding.objects.create(
-        person=person,
-        kind=credential.kind,
-        lookup=credential.lookup,
-        key_version=KEY_VERSION,
-        not_after=datetime.fromisoformat(credential.not_after) if credential.not_after else None,
-        last_used_at=now,
-    )
+        raise _already_bound()
+    try:
+        with transaction.atomic():
+            return CredentialBinding.objects.create(
+                person=person,
+                kind=credential.kind,
+                lookup=credential.lookup,
+                key_version=KEY_VERSION,
+                not_after=datetime.fromisoformat(credential.not_after) if credential.not_after else None,
+                last_used_at=now,
+            )
+    except IntegrityError:  # the same card enrolled at the same moment in another session
+        raise _already_bound() from None
 
 
 def _new_resident(person: Person, lg_code: str) -> Resident:
