@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "hiroba.core",
     "hiroba.identity",
     "hiroba.tenancy",
+    "hiroba.ledger",
 ]
 
 MIDDLEWARE = [
