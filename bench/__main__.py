@@ -1,4 +1,5 @@
-"""`make bench`: audit-chain throughput beside a plain-INSERT baseline, then card sign-in (bench/signin.py).
+"""`make bench`: audit-chain throughput beside a plain-INSERT baseline, then card sign-in (bench/signin.py),
+then ledger throughput on PostgreSQL (bench/ledger.py).
 
 Runs on a fresh SQLite file under a temporary directory, and on PostgreSQL too when one answers on
 127.0.0.1:5432 (a throw-away database is created and dropped). Prints one line per figure.
@@ -91,6 +92,7 @@ def main() -> None:
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS hiroba_bench")
+    subprocess.run([sys.executable, "-m", "bench.ledger"], check=True)
 
 
 if __name__ == "__main__":

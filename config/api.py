@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from hiroba.core.errors import AppError, Invalid, NotAuthenticated, NotFound
 from hiroba.identity.api import router as identity_router
 from hiroba.tenancy.api import router as tenancy_router
+from hiroba.wallet.api import router as wallet_router
 
 api = NinjaAPI(
     title="Hiroba API",
@@ -19,6 +20,7 @@ api = NinjaAPI(
 )
 api.add_router("/", tenancy_router)
 api.add_router("/identity/", identity_router)
+api.add_router("/", wallet_router)
 
 
 def _error(request: HttpRequest, error: AppError) -> HttpResponse:

@@ -15,6 +15,9 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from hiroba.core.models import AuditRecord
+from hiroba.identity.models import Resident
+from hiroba.identity.tests.factories import make_resident
+from hiroba.ledger.models import Journal
 from hiroba.tenancy.models import RoleGrant, Staff
 
 pytestmark = pytest.mark.django_db
@@ -41,6 +44,7 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
     assert staff is not None
     assert grant is not None
     april = dt.date(2026, 4, 1).isoformat()
+    resident = Resident.objects.filter(municipality_id=victim).first() or make_resident(victim)
     return [
         ("staff/m/<str:lg_code>/staff/", "GET", f"/staff/m/{victim}/staff/", {}),
         ("staff/m/<str:lg_code>/staff/", "POST", f"/staff/m/{victim}/staff/",
@@ -53,6 +57,10 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
         ("api/v1/municipalities/<lg_code>/roles/<grant_id>/end", "POST",
          f"/api/v1/municipalities/{victim}/roles/{grant.pk}/end", {}),
         ("api/v1/municipalities/<lg_code>/audit", "GET", f"/api/v1/municipalities/{victim}/audit", {}),
+        ("api/v1/municipalities/<lg_code>/budgets", "POST", f"/api/v1/municipalities/{victim}/budgets",
+         {"year": 2026, "amount": 1000}),
+        ("api/v1/municipalities/<lg_code>/coin-sales", "POST", f"/api/v1/municipalities/{victim}/coin-sales",
+         {"resident": resident.pairwise_id, "amount": 500}),
     ]  # fmt: skip
 
 
@@ -73,6 +81,7 @@ def test_staff_of_one_town_cannot_read_or_write_anothers_data(
     client.force_login(User.objects.get(username=attacker))
     grants_before = list(RoleGrant.objects.order_by("pk").values_list("pk", "role", "ends_on"))
     audit_before = AuditRecord.objects.count()
+    journals_before = Journal.objects.count()
     victim_names = list(Staff.objects.filter(municipality_id=victim).values_list("user__full_name_kana", flat=True))
 
     for template, method, path, body in attacks(victim):
@@ -95,6 +104,7 @@ def test_staff_of_one_town_cannot_read_or_write_anothers_data(
     # and nothing was written anywhere
     assert list(RoleGrant.objects.order_by("pk").values_list("pk", "role", "ends_on")) == grants_before
     assert AuditRecord.objects.count() == audit_before
+    assert Journal.objects.count() == journals_before
 
 
 def test_the_same_requests_succeed_for_the_towns_own_admin(demo: object, client: Client) -> None:

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "hiroba.identity",
     "hiroba.tenancy",
     "hiroba.ledger",
+    "hiroba.wallet",
 ]
 
 MIDDLEWARE = [

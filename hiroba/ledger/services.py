@@ -152,11 +152,13 @@ def journal_post(
     on: date | None = None,
     pending_for: timedelta | None = None,
     memo: dict[str, object] | None = None,
+    reverses: Journal | None = None,
 ) -> Journal:
-    """Post (or, with `pending_for`, hold) one balanced journal. Idempotent on `key`."""
+    """Post (or, with `pending_for`, hold) one balanced journal. Idempotent on `key`. `reverses` names the journal
+    that a refund or correction undoes, in whole or in part."""
     memo = memo or {}
     _check(moves, chain)
-    fingerprint = _fingerprint(kind, chain, moves, memo)
+    fingerprint = _fingerprint(kind, chain, moves, {**memo, "reverses": reverses.key if reverses else None})
     found = _existing(key, fingerprint)
     if found is not None:
         return found
@@ -170,6 +172,7 @@ def journal_post(
             pending_for=pending_for,
             memo=memo,
             fingerprint=fingerprint,
+            reverses=reverses,
         )
     except IntegrityError:
         # the same key committed by another request at the same moment: answer as a replay would
@@ -190,6 +193,7 @@ def _post(
     pending_for: timedelta | None,
     memo: dict[str, object],
     fingerprint: str,
+    reverses: Journal | None,
 ) -> Journal:
     now = timezone.now()
     today = on or timezone.localdate(now)
@@ -218,6 +222,7 @@ def _post(
         final_at=now if head else None,
         seq=head.last_seq + 1 if head else None,
         prev_hash=head.last_hash if head else "",
+        reverses=reverses,
     )
     postings = Posting.objects.bulk_create(
         [
@@ -375,7 +380,13 @@ def journal_void_expired(*, now: datetime | None = None) -> int:
 
 def refund_moves(*, original: Journal, amount: int) -> list[tuple[Posting, tuple[tuple[int, int], ...]]]:
     """For each posting of `original` that spent from a resident account, the lots to put `amount` back into:
-    the latest-expiring lots first (the kindest order for the resident), never more than each gave."""
+    the latest-expiring lots first (the kindest order for the resident), never more than each gave net of earlier
+    refunds of the same journal."""
+    restored: dict[int, int] = defaultdict(int)
+    for lot_id, amount_back in LotMove.objects.filter(posting__journal__reverses=original, amount__gt=0).values_list(
+        "lot_id", "amount"
+    ):
+        restored[lot_id] += amount_back
     out: list[tuple[Posting, tuple[tuple[int, int], ...]]] = []
     left = amount
     for posting in original.postings.order_by("pk"):
@@ -383,15 +394,15 @@ def refund_moves(*, original: Journal, amount: int) -> list[tuple[Posting, tuple
             (m.lot_id, -m.amount, m.lot.expires_on)
             for m in posting.lot_moves.select_related("lot").filter(amount__lt=0)
         ]
-        if not taken or left == 0:
-            continue
         restore: list[tuple[int, int]] = []
         for lot_id, spent, _ in sorted(taken, key=lambda t: (t[2], t[0]), reverse=True):
-            give = min(spent, left)
-            if give:
+            give = min(spent - restored[lot_id], left)
+            if give > 0:
                 restore.append((lot_id, give))
+                restored[lot_id] += give
                 left -= give
-        out.append((posting, tuple(restore)))
+        if restore:
+            out.append((posting, tuple(restore)))
     if left:
         raise errors.bad_journal("the refund is larger than what was spent")
     return out

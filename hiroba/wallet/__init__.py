@@ -1,0 +1,1 @@
+"""Hiroba wallet: regional currency accounts, merchants and payments."""

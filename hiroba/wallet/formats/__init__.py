@@ -1,0 +1,1 @@
+"""Django-free wire formats of the wallet: QR payloads and signed codes; Zengin transfer files, bank days and banks."""

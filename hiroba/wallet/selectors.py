@@ -1,0 +1,137 @@
+"""Reads for the wallet: what a resident holds and when it expires, a shop's incoming payments, the paid-coin
+(前払式支払手段) balance at the legal base dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, Sum
+
+from hiroba.identity.models import Resident
+from hiroba.ledger.models import Account, Journal, JournalState, Lot, LotMove
+from hiroba.tenancy.models import CurrencyArea
+from hiroba.wallet.models import AreaSettings, Merchant
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@dataclass(frozen=True)
+class Holding:
+    kind: str  # "points" | "coin" | "paid_coin"
+    amount: int
+    expires_on: date
+    funder: str
+
+
+@dataclass(frozen=True)
+class WalletView:
+    points: int
+    coins: int
+    paid_coins: int
+    holdings: list[Holding]  # first expiring first
+    history: list[tuple[datetime, str, int, str]]  # (time, kind, signed amount, journal key)
+
+
+def _account(key: str) -> Account | None:
+    return Account.objects.filter(key=key).first()
+
+
+def wallet_view(*, resident: Resident, on: date, history: int = 20) -> WalletView:
+    """Balances by kind with what expires when, and recent movements of the resident's points and coins."""
+    keys = [f"rp:{resident.pairwise_id}"]
+    area = resident.municipality.currency_area
+    if area is not None:
+        keys.append(f"rw:{area.slug}:{resident.pairwise_id}")
+    accounts = list(Account.objects.filter(key__in=keys))
+    lots = Lot.objects.filter(account__in=accounts, remaining__gt=0, expires_on__gte=on).select_related("account")
+    holdings = sorted(
+        (
+            Holding(
+                "points" if lot.account.unit == "points" else "paid_coin" if lot.paid else "coin",
+                lot.remaining,
+                lot.expires_on,
+                lot.funder_id,
+            )
+            for lot in lots
+        ),
+        key=lambda h: (h.expires_on, h.kind),
+    )
+    moves: list[tuple[datetime, str, int, str]] = []
+    for j in (
+        Journal.objects.filter(
+            Q(postings__debit__in=accounts) | Q(postings__credit__in=accounts), state=JournalState.POSTED
+        )
+        .distinct()
+        .order_by("-final_at")[:history]
+    ):
+        signed = 0
+        for p in j.postings.all():
+            signed += p.amount * ((p.credit_id in {a.pk for a in accounts}) - (p.debit_id in {a.pk for a in accounts}))
+        if j.final_at is not None:
+            moves.append((j.final_at.astimezone(TOKYO), j.kind, signed, j.key))
+    return WalletView(
+        points=sum(h.amount for h in holdings if h.kind == "points"),
+        coins=sum(h.amount for h in holdings if h.kind == "coin"),
+        paid_coins=sum(h.amount for h in holdings if h.kind == "paid_coin"),
+        holdings=holdings,
+        history=moves,
+    )
+
+
+def expiring_soon(*, resident: Resident, on: date, within_days: int = 30) -> list[Holding]:
+    return [
+        h
+        for h in wallet_view(resident=resident, on=on, history=0).holdings
+        if h.expires_on <= on + timedelta(days=within_days)
+    ]
+
+
+def merchant_payments(*, merchant: Merchant, since: datetime, limit: int = 50) -> list[tuple[datetime, str, int, str]]:
+    """Incoming payments and refunds of a shop, newest first (for its live screen)."""
+    rows = []
+    for j in Journal.objects.filter(
+        memo__merchant=merchant.pk, kind__in=("payment", "refund"), state=JournalState.POSTED, final_at__gte=since
+    ).order_by("-final_at")[:limit]:
+        amount = j.postings.aggregate(total=Sum("amount"))["total"] or 0
+        if j.final_at is not None:
+            rows.append((j.final_at.astimezone(TOKYO), j.kind, amount if j.kind == "payment" else -amount, j.key))
+    return rows
+
+
+@dataclass(frozen=True)
+class PaidCoinReport:
+    base_date: date
+    unused: int
+    threshold: int
+
+    @property
+    def over_threshold(self) -> bool:
+        return self.unused > self.threshold
+
+
+def paid_coin_report(*, area: CurrencyArea, base_date: date) -> PaidCoinReport:
+    """Unused paid coins at the end of a base date (3/31 and 9/30 by law): each paid lot's amount plus every move
+    on it made by then."""
+    end = datetime.combine(base_date + timedelta(days=1), time.min, TOKYO)
+    lots = Lot.objects.filter(paid=True, account__area=area, created_by__journal__final_at__lt=end)
+    moved = LotMove.objects.filter(
+        lot__in=lots, posting__journal__final_at__lt=end, posting__journal__state=JournalState.POSTED
+    )
+    # a lot's creating move is +amount, so the moves alone add up to what was left
+    unused = moved.aggregate(total=Sum("amount"))["total"] or 0
+    settings_, _ = AreaSettings.objects.get_or_create(area=area)
+    return PaidCoinReport(base_date, unused, settings_.deposit_threshold)
+
+
+def base_dates(*, until: date, count: int = 4) -> list[date]:
+    """The most recent 3/31 and 9/30 on or before `until`, newest first."""
+    dates: list[date] = []
+    year = until.year
+    while len(dates) < count:
+        for candidate in (date(year, 9, 30), date(year, 3, 31)):
+            if candidate <= until and len(dates) < count:
+                dates.append(candidate)
+        year -= 1
+    return dates

@@ -1,0 +1,126 @@
+"""Which ledger account holds what: one naming rule, so every service and report finds the same accounts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hiroba.core.errors import Invalid
+from hiroba.identity.models import Resident
+from hiroba.ledger.models import Account, AccountKind, Unit
+from hiroba.ledger.services import account_open
+from hiroba.tenancy.models import CurrencyArea, Municipality
+
+
+def fiscal_year(day: date) -> int:
+    """Japanese fiscal years run April to March: 2026-03-31 belongs to FY2025."""
+    return day.year if day.month >= 4 else day.year - 1  # noqa: PLR2004 (April)
+
+
+def fiscal_year_end(day: date) -> date:
+    return date(fiscal_year(day) + 1, 3, 31)
+
+
+def chain_of(municipality: Municipality) -> str:
+    """A town's journals chain with its currency area's; a town outside any area has a chain of its own."""
+    area = municipality.currency_area
+    return area.slug if area else f"lg:{municipality.lg_code}"
+
+
+def area_of(municipality: Municipality) -> CurrencyArea:
+    if municipality.currency_area is None:
+        raise Invalid(
+            "wallet.no_currency_area",
+            ja="この市区町村は地域通貨圏に参加していません。",
+            en="This municipality is not part of a currency area.",
+        )
+    return municipality.currency_area
+
+
+def resident_points(resident: Resident) -> Account:
+    m = resident.municipality
+    return account_open(
+        key=f"rp:{resident.pairwise_id}",
+        kind=AccountKind.RESIDENT_POINTS,
+        unit=Unit.POINTS,
+        chain=chain_of(m),
+        municipality_id=m.lg_code,
+        resident_id=resident.pk,
+    )
+
+
+def resident_wallet(resident: Resident) -> Account:
+    m = resident.municipality
+    area = area_of(m)
+    return account_open(
+        key=f"rw:{area.slug}:{resident.pairwise_id}",
+        kind=AccountKind.RESIDENT_WALLET,
+        unit=Unit.COIN,
+        chain=area.slug,
+        municipality_id=m.lg_code,
+        area_id=area.pk,
+        resident_id=resident.pk,
+    )
+
+
+def points_issuance(municipality: Municipality) -> Account:
+    return account_open(
+        key=f"pi:{municipality.lg_code}",
+        kind=AccountKind.POINTS_ISSUANCE,
+        unit=Unit.POINTS,
+        chain=chain_of(municipality),
+        municipality_id=municipality.lg_code,
+    )
+
+
+def coin_issuance(municipality: Municipality) -> Account:
+    area = area_of(municipality)
+    return account_open(
+        key=f"i:{municipality.lg_code}",
+        kind=AccountKind.ISSUANCE,
+        unit=Unit.COIN,
+        chain=area.slug,
+        municipality_id=municipality.lg_code,
+        area_id=area.pk,
+    )
+
+
+def budget(municipality: Municipality, year: int) -> Account:
+    area = area_of(municipality)
+    return account_open(
+        key=f"b:{municipality.lg_code}:{year}",
+        kind=AccountKind.BUDGET,
+        unit=Unit.COIN,
+        chain=area.slug,
+        municipality_id=municipality.lg_code,
+        area_id=area.pk,
+    )
+
+
+def counter_cash(municipality: Municipality) -> Account:
+    area = area_of(municipality)
+    return account_open(
+        key=f"cash:{municipality.lg_code}",
+        kind=AccountKind.CASH,
+        unit=Unit.COIN,
+        chain=area.slug,
+        municipality_id=municipality.lg_code,
+        area_id=area.pk,
+    )
+
+
+def merchant_account(merchant_id: str, area: CurrencyArea) -> Account:
+    return account_open(
+        key=f"m:{merchant_id}", kind=AccountKind.MERCHANT, unit=Unit.COIN, chain=area.slug, area_id=area.pk
+    )
+
+
+def settlement_account(area: CurrencyArea) -> Account:
+    return account_open(
+        key=f"s:{area.slug}", kind=AccountKind.SETTLEMENT, unit=Unit.COIN, chain=area.slug, area_id=area.pk
+    )
+
+
+def fee_account(area: CurrencyArea) -> Account:
+    return account_open(
+        key=f"fees:{area.slug}", kind=AccountKind.FEES, unit=Unit.COIN, chain=area.slug, area_id=area.pk
+    )

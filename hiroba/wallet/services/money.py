@@ -1,0 +1,179 @@
+"""Municipal money: budgets per fiscal year, points awarded by towns, conversion of points into the area's coin,
+and coins bought with cash at a counter (前払式支払手段), kept apart from granted coins."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from hiroba.core.audit import Actor, audit_record
+from hiroba.core.errors import AppError, Conflict, Invalid
+from hiroba.identity.models import Resident
+from hiroba.ledger.models import Journal
+from hiroba.ledger.services import Move, NewLot, journal_post
+from hiroba.tenancy.models import Municipality
+from hiroba.wallet.models import AreaSettings, TownSettings
+from hiroba.wallet.services import accounts
+
+MAX_TRANSACTION = 10_000_000  # no single act moves more than ¥10 million
+
+
+def _amount(value: int, *, limit: int = MAX_TRANSACTION) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= limit:
+        raise Invalid(
+            "wallet.amount",
+            ja=f"金額は1以上{limit:,}以下の整数で指定してください。",
+            en=f"The amount must be a whole number from 1 to {limit:,}.",
+            detail={"limit": limit},
+        )
+    return value
+
+
+def area_settings(municipality: Municipality) -> AreaSettings:
+    settings, _ = AreaSettings.objects.get_or_create(area=accounts.area_of(municipality))
+    return settings
+
+
+def town_settings(municipality: Municipality) -> TownSettings:
+    settings, _ = TownSettings.objects.get_or_create(municipality=municipality)
+    return settings
+
+
+def budget_appropriate(*, municipality: Municipality, year: int, amount: int, key: str, actor: Actor) -> Journal:
+    """The assembly appropriated `amount` coins for fiscal year `year`: the town may fund that much."""
+    journal = journal_post(
+        key=key,
+        kind="budget",
+        chain=accounts.chain_of(municipality),
+        memo={"fy": year},
+        moves=[
+            Move(
+                accounts.coin_issuance(municipality), accounts.budget(municipality, year), _amount(amount, limit=10**11)
+            )
+        ],
+    )
+    with transaction.atomic():
+        audit_record(
+            tag="wallet:budget:appropriated",
+            actor=actor,
+            subject=f"budget:{municipality.lg_code}:{year}",
+            data={"amount": amount, "journal": journal.key},
+            municipality=municipality.lg_code,
+        )
+    return journal
+
+
+def points_award(
+    *, municipality: Municipality, awards: list[tuple[Resident, int]], key: str, on: date, reason: str
+) -> Journal:
+    """One batched journal of points for many residents of one town (health awards call this)."""
+    issuer = accounts.points_issuance(municipality)
+    expires = accounts.fiscal_year_end(on)
+    moves = [
+        Move(issuer, accounts.resident_points(r), _amount(points), lot=NewLot(municipality.lg_code, expires))
+        for r, points in awards
+        if r.municipality_id == municipality.lg_code
+    ]
+    if len(moves) != len(awards):
+        raise Invalid(
+            "wallet.wrong_municipality",
+            ja="ほかの市区町村の住民が含まれています。",
+            en="Some residents belong to another municipality.",
+        )
+    return journal_post(
+        key=key, kind="points", chain=accounts.chain_of(municipality), on=on, memo={"reason": reason}, moves=moves
+    )
+
+
+def conversion_quote(*, resident: Resident, points: int) -> int:
+    """How many coins `points` become, refusing amounts the town's rule does not allow."""
+    town = town_settings(resident.municipality)
+    rule = area_settings(resident.municipality)
+    if points < town.min_conversion or (points - town.min_conversion) % town.conversion_step:
+        raise Invalid(
+            "wallet.conversion_step",
+            ja=f"{town.min_conversion}ポイント以上、{town.conversion_step}ポイント単位で交換できます。",
+            en=f"Convert at least {town.min_conversion} points, in steps of {town.conversion_step}.",
+            detail={"min": town.min_conversion, "step": town.conversion_step},
+        )
+    coins = points * rule.coins_per_point_num // rule.coins_per_point_den
+    if coins <= 0:
+        raise Invalid("wallet.conversion_too_small", ja="交換できるコインがありません。", en="That gives no coins.")
+    return coins
+
+
+def points_convert(*, resident: Resident, points: int, key: str, on: date, actor: Actor) -> Journal:
+    """Points become coins of the area, funded from the resident's town's budget for the current fiscal year."""
+    _amount(points)
+    coins = conversion_quote(resident=resident, points=points)
+    town = resident.municipality
+    rule = area_settings(town)
+    chain = accounts.chain_of(town)
+    moves = [
+        Move(accounts.resident_points(resident), accounts.points_issuance(town), points),
+        Move(
+            accounts.budget(town, accounts.fiscal_year(on)),
+            accounts.resident_wallet(resident),
+            coins,
+            lot=NewLot(town.lg_code, on + timedelta(days=rule.coin_lifetime_days)),
+        ),
+    ]
+    try:
+        journal = journal_post(
+            key=key,
+            kind="conversion",
+            chain=chain,
+            moves=moves,
+            on=on,
+            memo={"resident": resident.pairwise_id, "points": points, "coins": coins},
+        )
+    except AppError as error:
+        if error.code != "ledger.insufficient_funds":
+            raise
+        if error.detail.get("account", "").startswith("b:"):
+            raise Conflict(
+                "wallet.budget_exhausted",
+                ja="今年度の交換予算がなくなりました。市区町村にお問い合わせください。",
+                en="This year's conversion budget is used up. Please ask your municipality.",
+            ) from None
+        raise Conflict("wallet.not_enough_points", ja="ポイントが足りません。", en="Not enough points.") from None
+    with transaction.atomic():
+        audit_record(
+            tag="wallet:points:converted",
+            actor=actor,
+            subject=f"resident:{resident.pairwise_id}",
+            data={"points": points, "coins": coins, "journal": journal.key},
+            municipality=town.lg_code,
+        )
+    return journal
+
+
+def coins_sell(*, resident: Resident, amount: int, key: str, on: date, actor: Actor) -> Journal:
+    """Counter staff sell coins for cash (a prepaid instrument): kept as paid lots, apart from granted coins."""
+    town = resident.municipality
+    rule = area_settings(town)
+    journal = journal_post(
+        key=key,
+        kind="cash_charge",
+        chain=accounts.chain_of(town),
+        on=on,
+        memo={"resident": resident.pairwise_id, "receipt": key},
+        moves=[
+            Move(
+                accounts.counter_cash(town),
+                accounts.resident_wallet(resident),
+                _amount(amount, limit=100_000),
+                lot=NewLot(town.lg_code, on + timedelta(days=rule.paid_coin_lifetime_days), paid=True),
+            )
+        ],
+    )
+    with transaction.atomic():
+        audit_record(
+            tag="wallet:coins:sold",
+            actor=actor,
+            subject=f"resident:{resident.pairwise_id}",
+            data={"amount": amount, "receipt": key},
+            municipality=town.lg_code,
+        )
+    return journal
