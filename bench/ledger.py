@@ -108,17 +108,13 @@ def _sql_pay(conn: Any, *, key: str, debit: AccountRef, credit: AccountRef, amou
             left -= take
         if left:
             raise Insufficient(debit_key)
-        # the head before the journal row: a final journal needs its seq (a CHECK constraint), as in the service
-        seq, prev_hash = conn.execute(
-            "SELECT last_seq, last_hash FROM ledger_chainhead WHERE key = %s FOR UPDATE", (CHAIN,)
-        ).fetchone()
-        seq += 1
         now = datetime.now(UTC)
         request = json.dumps(["payment", CHAIN, {}, [[debit_key, credit_key, amount, None, [], []]]], sort_keys=True)
+        # as the service does: write the journal unsealed, and lock the chain head last, only to seal it
         (journal_id,) = conn.execute(
-            "INSERT INTO ledger_journal (key, fingerprint, kind, chain, state, created_at, final_at, seq, prev_hash, "
-            "hash, memo) VALUES (%s, %s, 'payment', %s, 'posted', %s, %s, %s, %s, '', '{}') RETURNING id",
-            (key, hashlib.sha256(request.encode()).hexdigest(), CHAIN, now, now, seq, prev_hash),
+            "INSERT INTO ledger_journal (key, fingerprint, kind, chain, state, created_at, prev_hash, hash, memo) "
+            "VALUES (%s, %s, 'payment', %s, 'posted', %s, '', '', '{}') RETURNING id",
+            (key, hashlib.sha256(request.encode()).hexdigest(), CHAIN, now),
         ).fetchone()
         (posting_id,) = conn.execute(
             "INSERT INTO ledger_posting (journal_id, debit_id, credit_id, unit, amount) "
@@ -137,6 +133,10 @@ def _sql_pay(conn: Any, *, key: str, debit: AccountRef, credit: AccountRef, amou
             "UPDATE ledger_account SET balance = balance + CASE WHEN id = %s THEN %s ELSE %s END WHERE id IN (%s, %s)",
             (debit_id, -amount, amount, debit_id, credit_id),
         )
+        seq, prev_hash = conn.execute(
+            "SELECT last_seq, last_hash FROM ledger_chainhead WHERE key = %s FOR UPDATE", (CHAIN,)
+        ).fetchone()
+        seq += 1
         link = JournalLink(
             chain=CHAIN,
             seq=seq,
@@ -148,7 +148,10 @@ def _sql_pay(conn: Any, *, key: str, debit: AccountRef, credit: AccountRef, amou
             postings=[PostingLink(debit_key, credit_key, "coin", amount, tuple((lot, -a) for lot, a in taken))],
         )
         digest = link.digest()
-        conn.execute("UPDATE ledger_journal SET hash = %s WHERE id = %s", (digest, journal_id))
+        conn.execute(
+            "UPDATE ledger_journal SET seq = %s, prev_hash = %s, final_at = %s, hash = %s WHERE id = %s",
+            (seq, prev_hash, now, digest, journal_id),
+        )
         conn.execute("UPDATE ledger_chainhead SET last_seq = %s, last_hash = %s WHERE key = %s", (seq, digest, CHAIN))
 
 

@@ -104,8 +104,11 @@ class Journal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["chain", "seq"], name="journal_chain_seq_unique"),
             models.CheckConstraint(
+                # pending: not chained yet; final: chained, except for the moment inside its own transaction
+                # between writing its postings and sealing it (no hash yet)
                 condition=(Q(state="pending") & Q(seq__isnull=True) & Q(pending_until__isnull=False))
-                | (~Q(state="pending") & Q(seq__isnull=False) & Q(final_at__isnull=False)),
+                | (~Q(state="pending") & Q(hash="") & Q(seq__isnull=True))
+                | (~Q(state="pending") & ~Q(hash="") & Q(seq__isnull=False) & Q(final_at__isnull=False)),
                 name="journal_final_iff_chained",
             ),
         ]

@@ -15,15 +15,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
 from hiroba.core.errors import NotFound
 from hiroba.ledger import errors
+from hiroba.ledger.chain import PostingLink
 from hiroba.ledger.lots import LotView, NotEnoughInLots, allocate
 from hiroba.ledger.models import Account, AccountKind, ChainHead, Journal, JournalState, Lot, LotMove, Posting, Unit
 from hiroba.ledger.selectors import journal_link, posting_links
 
+MAX_CASE_ACCOUNTS = 16
 MAX_AMOUNT = 10**12  # one trillion: far above any municipal budget, far below the 64-bit limit
 
 
@@ -209,7 +211,7 @@ def _post(
         account = accounts[account_id]
         if not account.may_go_negative and account.balance - account.reserved < amount:
             raise errors.insufficient(account.key)
-    head = None if pending_for else _head(chain)
+    pending = pending_for is not None
     journal = Journal.objects.create(
         key=key,
         fingerprint=fingerprint,
@@ -217,11 +219,8 @@ def _post(
         chain=chain,
         created_at=now,
         memo=memo,
-        state=JournalState.PENDING if pending_for else JournalState.POSTED,
-        pending_until=now + pending_for if pending_for else None,
-        final_at=now if head else None,
-        seq=head.last_seq + 1 if head else None,
-        prev_hash=head.last_hash if head else "",
+        state=JournalState.PENDING if pending else JournalState.POSTED,
+        pending_until=now + pending_for if pending_for is not None else None,
         reverses=reverses,
     )
     postings = Posting.objects.bulk_create(
@@ -230,22 +229,49 @@ def _post(
             for m in moves
         ]
     )
-    _apply_lots(moves, postings, accounts, today=today)
-    if head is not None:
-        for account_id, delta in plan.deltas.items():
-            if delta:
-                Account.objects.filter(pk=account_id).update(balance=F("balance") + delta)
-        _seal(journal, head)
-    else:
-        for account_id, amount in plan.reserve.items():
-            Account.objects.filter(pk=account_id).update(reserved=F("reserved") + amount)
+    lot_moves = _apply_lots(moves, postings, accounts, today=today)
+    if pending:
+        _add(plan.reserve, "reserved")
+        return journal
+    _add(plan.deltas, "balance")
+    # The chain head is locked last and held briefly: everything above is already written.
+    head = _head(chain)
+    journal.seq, journal.prev_hash, journal.final_at = head.last_seq + 1, head.last_hash, now
+    by_posting: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for move in lot_moves:
+        by_posting[move.posting_id].append((move.lot_id, move.amount))
+    links = [
+        PostingLink(m.debit.key, m.credit.key, m.debit.unit, m.amount, tuple(by_posting[p.pk]))
+        for m, p in zip(moves, postings, strict=True)
+    ]
+    _seal(journal, head, links)
     return journal
+
+
+def _add(changes: dict[int, int], field: str) -> None:
+    """Apply per-account changes in one UPDATE (a CASE over the accounts); a large batch with few distinct amounts
+    (1,000 equal grants) uses one UPDATE per amount instead, to keep the statement small."""
+    changed = {account_id: change for account_id, change in changes.items() if change}
+    if not changed:
+        return
+    if len(changed) <= MAX_CASE_ACCOUNTS:
+        by_account = Case(
+            *[When(pk=pk, then=Value(change)) for pk, change in changed.items()], output_field=BigIntegerField()
+        )
+        Account.objects.filter(pk__in=list(changed)).update(**{field: F(field) + by_account})
+        return
+    by_amount: dict[int, list[int]] = defaultdict(list)
+    for account_id, change in changed.items():
+        by_amount[change].append(account_id)
+    for change, ids in by_amount.items():
+        Account.objects.filter(pk__in=ids).update(**{field: F(field) + change})
 
 
 def _apply_lots(
     moves: Sequence[Move], postings: Sequence[Posting], accounts: dict[int, Account], *, today: date
-) -> None:
+) -> list[LotMove]:
     lot_moves: list[LotMove] = []
+    new_lots: list[tuple[Posting, Lot]] = []
     for m, posting in zip(moves, postings, strict=True):
         for lot_id, amount in m.take:
             taken_from = Lot.objects.filter(pk=lot_id, account_id=m.debit.pk, remaining__gte=amount)
@@ -254,8 +280,10 @@ def _apply_lots(
             lot_moves.append(LotMove(posting=posting, lot_id=lot_id, amount=-amount))
         if accounts[m.debit.pk].has_lots and not m.take:
             views = [
-                LotView(lot.pk, lot.expires_on, lot.remaining)
-                for lot in Lot.objects.filter(account_id=m.debit.pk, remaining__gt=0, expires_on__gte=today)
+                LotView(pk, expires_on, remaining)
+                for pk, expires_on, remaining in Lot.objects.filter(
+                    account_id=m.debit.pk, remaining__gt=0, expires_on__gte=today
+                ).values_list("pk", "expires_on", "remaining")
             ]
             try:
                 taken = allocate(views, m.amount, on=today)
@@ -265,22 +293,32 @@ def _apply_lots(
                 Lot.objects.filter(pk=lot_id).update(remaining=F("remaining") - amount)
                 lot_moves.append(LotMove(posting=posting, lot_id=lot_id, amount=-amount))
         if m.lot is not None:
-            lot = Lot.objects.create(
-                account_id=m.credit.pk,
-                funder_id=m.lot.funder,
-                paid=m.lot.paid,
-                expires_on=m.lot.expires_on,
-                amount=m.amount,
-                remaining=m.amount,
-                created_by=posting,
+            new_lots.append(
+                (
+                    posting,
+                    Lot(
+                        account_id=m.credit.pk,
+                        funder_id=m.lot.funder,
+                        paid=m.lot.paid,
+                        expires_on=m.lot.expires_on,
+                        amount=m.amount,
+                        remaining=m.amount,
+                        created_by=posting,
+                    ),
+                )
             )
-            lot_moves.append(LotMove(posting=posting, lot=lot, amount=m.amount))
         for lot_id, amount in m.restore:
             restored = Lot.objects.filter(pk=lot_id, account_id=m.credit.pk, remaining__lte=F("amount") - amount)
             if not restored.update(remaining=F("remaining") + amount):
                 raise errors.bad_journal("a lot cannot take back more than was spent from it")
             lot_moves.append(LotMove(posting=posting, lot_id=lot_id, amount=amount))
-    LotMove.objects.bulk_create(lot_moves)
+    created = Lot.objects.bulk_create([lot for _, lot in new_lots])
+    lot_moves += [
+        LotMove(posting=posting, lot_id=lot.pk, amount=lot.amount)
+        for (posting, _), lot in zip(new_lots, created, strict=True)
+    ]
+    # inserted in this order, so each posting's moves keep the order (by id) in which the chain hashes them
+    return LotMove.objects.bulk_create(lot_moves)
 
 
 def _head(chain: str) -> ChainHead:
@@ -289,9 +327,11 @@ def _head(chain: str) -> ChainHead:
     return head
 
 
-def _seal(journal: Journal, head: ChainHead) -> None:
+def _seal(journal: Journal, head: ChainHead, links: list[PostingLink] | None = None) -> None:
     """Hash the final journal (with its postings and lot moves) and move the head to it."""
-    journal.hash = journal_link(journal, posting_links([journal.pk])[journal.pk]).digest()
+    if links is None:
+        links = posting_links([journal.pk])[journal.pk]
+    journal.hash = journal_link(journal, links).digest()
     Journal.objects.filter(pk=journal.pk).update(
         seq=journal.seq,
         prev_hash=journal.prev_hash,
