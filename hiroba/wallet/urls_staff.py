@@ -1,0 +1,3 @@
+"""Placeholder: filled by the wallet pages work."""
+
+urlpatterns: list[object] = []
