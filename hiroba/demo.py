@@ -89,4 +89,224 @@ def demo_rig() -> list[tuple[str, str]]:
     if not virtual_cards():
         for name, birth, address, phone in DEMO_RESIDENTS:
             virtual_card_make(CardSpec(name=name, birth_date=birth, address=address, smartphone=phone))
+    _enroll_demo_residents()
     return [(path.name, path.parent.as_posix()) for path in virtual_cards()]
+
+
+# Residents already enrolled with their virtual cards, two in each town of the Saku area, with a month of history.
+ENROLLED_RESIDENTS = [
+    ("見本 一歩", dt.date(1948, 4, 2), "長野県佐久市岩村田1001"),
+    ("見本 歩美", dt.date(1991, 9, 18), "長野県佐久市中込2020"),
+    ("見本 健太", dt.date(1969, 1, 30), "長野県小諸市与良町2-2-2"),
+    ("見本 早苗", dt.date(1983, 7, 7), "長野県小諸市相生町1-1-1"),
+    ("見本 登", dt.date(1957, 3, 3), "長野県北佐久郡御代田町大字御代田2464-2"),
+    ("見本 和子", dt.date(1962, 12, 12), "長野県北佐久郡御代田町大字馬瀬口1555"),
+    ("見本 進", dt.date(1975, 5, 5), "長野県北佐久郡立科町大字芦田2532"),
+    ("見本 愛", dt.date(2000, 10, 10), "長野県北佐久郡立科町大字山部1"),
+]
+# (town, shop name, romanised name, MCC, owner's e-mail) — two shops per town of the Saku area.
+SHOPS = [
+    ("202177", "見本ベーカリー 岩村田店", "MIHON BAKERY", "5462", "bakery@shops.hiroba.example"),
+    ("202177", "見本青果店", "MIHON GREENGROCER", "5411", "greengrocer@shops.hiroba.example"),
+    ("202088", "見本そば 小諸", "MIHON SOBA", "5812", "soba@shops.hiroba.example"),
+    ("202088", "見本書店", "MIHON BOOKS", "5942", "books@shops.hiroba.example"),
+    ("203238", "見本カフェ 御代田", "MIHON CAFE", "5814", "cafe@shops.hiroba.example"),
+    ("203238", "見本ドラッグ", "MIHON DRUG", "5912", "drug@shops.hiroba.example"),
+    ("203246", "見本温泉売店", "MIHON ONSEN SHOP", "5999", "onsen@shops.hiroba.example"),
+    ("203246", "見本りんご園", "MIHON APPLES", "5431", "apples@shops.hiroba.example"),
+]
+
+
+def _enroll_demo_residents() -> None:
+    """Enrol the demo residents with their virtual cards, as the sign-in pages would (idempotent)."""
+    from datetime import UTC, datetime
+
+    from hiroba.identity import jpki
+    from hiroba.identity.services import resident_enroll
+    from hiroba.identity.services.jpki import jpki_config, pending_credential, revocation_checker
+    from hiroba.identity.services.residents import enrollment_offer
+    from hiroba.identity.testrig import CardSpec, virtual_card_make
+
+    config = jpki_config()
+    for name, birth, address in ENROLLED_RESIDENTS:
+        offer = enrollment_offer(name=name, birth_date=birth, address=address)
+        if offer.existing_user:
+            continue
+        card, _ = virtual_card_make(CardSpec(name=name, birth_date=birth, address=address))
+        validated = jpki.validate_certificate(
+            card.auth_certificate_der,
+            kind=jpki.CertificateKind.AUTH,
+            config=config,
+            at=datetime.now(UTC),
+            revocation=revocation_checker(config),
+        )
+        resident_enroll(
+            credential=pending_credential(validated, card.token),
+            offer=offer,
+            consented=True,
+            notice_text="demo enrollment",
+            language="ja",
+            actor=Actor.command_line(),
+        )
+
+
+def _demo_shops(operator: Actor) -> list[str]:
+    """Two approved shops in each town of the Saku area, each with a merchant account that signs in by e-mail code."""
+    from hiroba.identity.models import AccountKind, User
+    from hiroba.wallet.models import Merchant, MerchantStatus
+    from hiroba.wallet.services import merchants
+
+    shops: list[str] = []
+    for i, (code, name, roman, mcc, email) in enumerate(SHOPS):
+        shop = Merchant.objects.filter(name=name).first()
+        if shop is None:
+            town = Municipality.objects.get(lg_code=code)
+            shop = merchants.merchant_apply(
+                municipality=town,
+                name=name,
+                name_roman=roman,
+                address=f"{town.prefecture.name}{town.name}1-{i + 1}",
+                mcc=mcc,
+                bank_code="1390",
+                branch_code="001",
+                account_type=1,
+                account_number=f"{1000001 + i}",
+                holder_name=roman.replace(" ", ""),
+                actor=operator,
+            )
+            owner = User.objects.create_user(
+                email.split("@")[0] + "-shop",
+                None,
+                full_name=f"見本 {name}店主",
+                email=email,
+                kind=AccountKind.MERCHANT,
+            )
+            Merchant.objects.filter(pk=shop.pk).update(user=owner)
+        if shop.status != MerchantStatus.APPROVED:
+            merchants.merchant_approve(merchant_id=shop.pk, actor=operator)
+        shops.append(shop.pk)
+    return shops
+
+
+def demo_wallet(today: dt.date) -> str:
+    """The Saku coin with eight shops and a full previous calendar month of activity, dated relative to `today`:
+    awards, conversions, payments across towns, refunds and an expiry. Returns the period to settle."""
+    import random
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from hiroba.core.errors import AppError
+    from hiroba.identity.models import Resident, ResidentStatus
+    from hiroba.ledger.models import Journal
+    from hiroba.ledger.services import Move, NewLot, journal_post, ledger_expire
+    from hiroba.wallet.models import AreaSettings, PayerAccount
+    from hiroba.wallet.services import accounts, money, payments
+
+    operator = Actor.command_line()
+    area = CurrencyArea.objects.get(slug="saku")
+    AreaSettings.objects.get_or_create(
+        area=area,
+        defaults={"operator_name": "佐久地域コイン運営協議会(見本)", "operator_invoice_number": "T0000000000000"},
+    )
+    PayerAccount.objects.get_or_create(
+        area=area,
+        label="main",
+        defaults={
+            "requester_code": "0000012345",
+            "requester_name": "ｻｸﾁｲｷｺｲﾝｳﾝｴｲｷﾖｳｷﾞｶｲ",
+            "bank_code": "0143",
+            "branch_code": "210",
+            "account_type": 1,
+            "account_number": "0001234",
+        },
+    )
+    shops = _demo_shops(operator)
+    last = today.replace(day=1) - timedelta(days=1)
+    first = last.replace(day=1)
+    period = first.strftime("%Y-%m")
+    for town in Municipality.objects.filter(currency_area=area):
+        for year in {accounts.fiscal_year(first), accounts.fiscal_year(today)}:
+            money.budget_appropriate(
+                municipality=town, year=year, amount=2_000_000, key=f"demo:budget:{town.lg_code}:{year}", actor=operator
+            )
+    residents = list(
+        Resident.objects.filter(municipality__currency_area=area, status=ResidentStatus.ACTIVE)
+        .select_related("municipality")
+        .order_by("pairwise_id")
+    )
+    tokyo = ZoneInfo("Asia/Tokyo")
+
+    def at(day: dt.date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, time(hour, minute), tokyo)
+
+    rng = random.Random(period)  # noqa: S311 (reproducible demo history, not a secret)
+    paid: list[str] = []
+    for n, r in enumerate(residents):
+        town = r.municipality
+        money.points_award(
+            municipality=town,
+            awards=[(r, 1500)],
+            key=f"demo:{period}:award:{r.pairwise_id}",
+            on=first,
+            reason="steps",
+            at=at(first, 9),
+        )
+        money.points_convert(
+            resident=r,
+            points=1000,
+            key=f"demo:{period}:convert:{r.pairwise_id}",
+            on=first + timedelta(days=1 + n % 4),
+            actor=operator,
+            at=at(first + timedelta(days=1 + n % 4), 12),
+        )
+        if n == 0:  # a short campaign grant that lapses in the middle of the month
+            journal_post(
+                key=f"demo:{period}:campaign:{r.pairwise_id}",
+                kind="grant",
+                chain=area.slug,
+                on=first,
+                at=at(first, 10),
+                memo={"reason": "campaign"},
+                moves=[
+                    Move(
+                        accounts.coin_issuance(town),
+                        accounts.resident_wallet(r),
+                        300,
+                        lot=NewLot(town.lg_code, first + timedelta(days=9)),
+                    )
+                ],
+            )
+    for k in range(40):
+        r = residents[k % len(residents)]
+        day = first + timedelta(days=5 + rng.randrange((last - first).days - 5))
+        shop, amount = rng.choice(shops), rng.randrange(5, 30) * 10
+        try:
+            payment = payments.pay_static(
+                resident=r,
+                merchant_id=shop,
+                amount=amount,
+                key=f"demo:{period}:{k}",
+                on=day,
+                actor=operator,
+                at=at(day, 10 + k % 8, rng.randrange(60)),
+            )
+        except AppError as error:  # a resident who has spent everything simply stops paying
+            if error.code != "wallet.insufficient":
+                raise
+            continue
+        paid.append(payment.journal.key)
+    ledger_expire(on=first + timedelta(days=14), at=at(first + timedelta(days=14), 0, 5))
+    for k in (3, 17, 29)[: len(paid) // 10]:
+        journal = Journal.objects.get(key=paid[k])
+        refund_day = last - timedelta(days=1)
+        payments.refund(
+            merchant_id=str(journal.memo["merchant"]),
+            payment_key=journal.key,
+            amount=min(100, sum(p.amount for p in journal.postings.all())),
+            key=f"demo:{period}:refund:{k}",
+            on=refund_day,
+            actor=operator,
+            at=at(refund_day, 17),
+            now=at(refund_day, 17),
+        )
+    return period

@@ -155,9 +155,11 @@ def journal_post(
     pending_for: timedelta | None = None,
     memo: dict[str, object] | None = None,
     reverses: Journal | None = None,
+    at: datetime | None = None,
 ) -> Journal:
     """Post (or, with `pending_for`, hold) one balanced journal. Idempotent on `key`. `reverses` names the journal
-    that a refund or correction undoes, in whole or in part."""
+    that a refund or correction undoes, in whole or in part. `at` dates a journal in the past when history is
+    imported (the demo's previous month); the chain still orders journals by when they were sealed."""
     memo = memo or {}
     _check(moves, chain)
     fingerprint = _fingerprint(kind, chain, moves, {**memo, "reverses": reverses.key if reverses else None})
@@ -175,6 +177,7 @@ def journal_post(
             memo=memo,
             fingerprint=fingerprint,
             reverses=reverses,
+            at=at,
         )
     except IntegrityError:
         # the same key committed by another request at the same moment: answer as a replay would
@@ -196,8 +199,9 @@ def _post(
     memo: dict[str, object],
     fingerprint: str,
     reverses: Journal | None,
+    at: datetime | None,
 ) -> Journal:
-    now = timezone.now()
+    now = at or timezone.now()
     today = on or timezone.localdate(now)
     if pending_for is not None and any(m.credit.has_lots for m in moves):
         raise errors.bad_journal("a pending journal cannot credit a resident account")
@@ -448,7 +452,7 @@ def refund_moves(*, original: Journal, amount: int) -> list[tuple[Posting, tuple
     return out
 
 
-def ledger_expire(*, on: date) -> list[Journal]:
+def ledger_expire(*, on: date, at: datetime | None = None) -> list[Journal]:
     """Return every lot that expired before `on` to its funder: one journal per resident account, keyed by the date,
     so running the same day again changes nothing."""
     journals: list[Journal] = []
@@ -479,6 +483,7 @@ def ledger_expire(*, on: date) -> list[Journal]:
                 chain=account.chain,
                 moves=moves,
                 on=on,
+                at=at,
                 memo={"on": on.isoformat()},
             )
         )

@@ -311,7 +311,8 @@ def throttle_hit_quietly(cert_key: str) -> None:
         throttle_hit(CERT_FAILURES, key=cert_key)
 
 
-def _pending(validated: jpki.ValidatedCertificate, token: str) -> PendingCredential:
+def pending_credential(validated: jpki.ValidatedCertificate, token: str) -> PendingCredential:
+    """The binding a verified authentication certificate would get (a keyed hash of its CA and serial)."""
     kind = CredentialKind.JPKI_AUTH_PHONE if token == jpki.SMARTPHONE_TOKEN else CredentialKind.JPKI_AUTH
     return PendingCredential(
         kind=kind,
@@ -333,7 +334,7 @@ def jpki_sign_in(
         step="sign_in",
         kind=jpki.CertificateKind.AUTH,
     )
-    pending = _pending(validated, proof.token)
+    pending = pending_credential(validated, proof.token)
     binding = binding_by_lookup(lookup=pending.lookup)
     if binding is None:
         return SignInOutcome(user=None, pending=pending)

@@ -3,7 +3,7 @@ and coins bought with cash at a counter (前払式支払手段), kept apart from
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 
@@ -65,7 +65,13 @@ def budget_appropriate(*, municipality: Municipality, year: int, amount: int, ke
 
 
 def points_award(
-    *, municipality: Municipality, awards: list[tuple[Resident, int]], key: str, on: date, reason: str
+    *,
+    municipality: Municipality,
+    awards: list[tuple[Resident, int]],
+    key: str,
+    on: date,
+    reason: str,
+    at: datetime | None = None,
 ) -> Journal:
     """One batched journal of points for many residents of one town (health awards call this)."""
     issuer = accounts.points_issuance(municipality)
@@ -82,7 +88,13 @@ def points_award(
             en="Some residents belong to another municipality.",
         )
     return journal_post(
-        key=key, kind="points", chain=accounts.chain_of(municipality), on=on, memo={"reason": reason}, moves=moves
+        key=key,
+        kind="points",
+        chain=accounts.chain_of(municipality),
+        on=on,
+        memo={"reason": reason},
+        moves=moves,
+        at=at,
     )
 
 
@@ -103,7 +115,9 @@ def conversion_quote(*, resident: Resident, points: int) -> int:
     return coins
 
 
-def points_convert(*, resident: Resident, points: int, key: str, on: date, actor: Actor) -> Journal:
+def points_convert(
+    *, resident: Resident, points: int, key: str, on: date, actor: Actor, at: datetime | None = None
+) -> Journal:
     """Points become coins of the area, funded from the resident's town's budget for the current fiscal year."""
     _amount(points)
     coins = conversion_quote(resident=resident, points=points)
@@ -127,6 +141,7 @@ def points_convert(*, resident: Resident, points: int, key: str, on: date, actor
             moves=moves,
             on=on,
             memo={"resident": resident.pairwise_id, "points": points, "coins": coins},
+            at=at,
         )
     except AppError as error:
         if error.code != "ledger.insufficient_funds":

@@ -97,6 +97,7 @@ def _pay(
     channel: str,
     actor: Actor,
     extra: dict[str, object] | None = None,
+    at: datetime | None = None,
 ) -> Payment:
     if resident.status != ResidentStatus.ACTIVE:
         raise Conflict("wallet.resident_inactive", ja="この利用者は支払いできません。", en="This resident cannot pay.")
@@ -119,6 +120,7 @@ def _pay(
             chain=merchant.area.slug,
             on=on,
             memo=memo,
+            at=at,
             moves=[
                 Move(
                     accounts.resident_wallet(resident),
@@ -142,8 +144,10 @@ def _pay(
     return Payment(journal, merchant, amount)
 
 
-def pay_static(*, resident: Resident, merchant_id: str, amount: int, key: str, on: date, actor: Actor) -> Payment:
-    """The resident scanned the shop's sticker and typed the amount."""
+def pay_static(
+    *, resident: Resident, merchant_id: str, amount: int, key: str, on: date, actor: Actor, at: datetime | None = None
+) -> Payment:
+    """The resident scanned the shop's sticker and typed the amount (`at`: only to import past history)."""
     return _pay(
         resident=resident,
         merchant=merchant_accepting(merchant_id),
@@ -152,6 +156,7 @@ def pay_static(*, resident: Resident, merchant_id: str, amount: int, key: str, o
         on=on,
         channel="static",
         actor=actor,
+        at=at,
     )
 
 
@@ -248,13 +253,24 @@ def charge_customer_code(
 
 
 def refund(
-    *, merchant_id: str, payment_key: str, amount: int, key: str, on: date, actor: Actor, now: datetime | None = None
+    *,
+    merchant_id: str,
+    payment_key: str,
+    amount: int,
+    key: str,
+    on: date,
+    actor: Actor,
+    now: datetime | None = None,
+    at: datetime | None = None,
 ) -> Journal:
     """A shop gives back all or part of a payment within the area's window; value returns to the original lots."""
     merchant = merchant_accepting(merchant_id)
     original = Journal.objects.filter(key=payment_key, kind="payment", state=JournalState.POSTED).first()
     if original is None or original.memo.get("merchant") != merchant.pk:
         raise NotFound("wallet.payment_unknown", ja="支払いが見つかりません。", en="Unknown payment.")
+    replay = Journal.objects.filter(key=f"refund:{key}", reverses=original).first()
+    if replay is not None:  # the same refund asked again: the first answer, not a second refund
+        return replay
     window = timedelta(days=area_settings(merchant.municipality).refund_window_days)
     if original.final_at is None or original.final_at + window < (now or timezone.now()):
         raise Conflict("wallet.refund_window", ja="返金できる期間を過ぎています。", en="The refund window has passed.")
@@ -280,6 +296,7 @@ def refund(
             on=on,
             moves=moves,
             reverses=original,
+            at=at,
             memo={"merchant": merchant.pk, "payment": original.key},
         )
     except AppError as error:

@@ -5,9 +5,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandParser
+from django.utils import timezone
 
 from hiroba.core.management.base import HirobaCommand
-from hiroba.demo import DEMO_PASSWORD, demo_load, demo_rig
+from hiroba.demo import DEMO_PASSWORD, demo_load, demo_rig, demo_wallet
 
 
 class Command(HirobaCommand):
@@ -21,6 +22,7 @@ class Command(HirobaCommand):
         call_command("migrate", interactive=False, verbosity=0)
         logins = demo_load()
         cards = demo_rig() if settings.TEST_RIG else []
+        period = demo_wallet(timezone.localdate()) if settings.TEST_RIG else None
         base = f"http://localhost:{options['port']}"
         self.stdout.write(self.style.SUCCESS("Hiroba demo is ready."))
         self.stdout.write(f"  Top page:        {base}/")
@@ -31,6 +33,10 @@ class Command(HirobaCommand):
         if cards:
             self.stdout.write(f"  Virtual cards:   {base}/dev/cards/  (PIN 1234, signing password ABC123)")
         self.stdout.write(f"  API (OpenAPI):   {base}/api/v1/docs")
+        if period:
+            self.stdout.write(f"  Wallet:          {base}/wallet/ (sign in with a card from /dev/cards/)")
+            self.stdout.write(f"  Shops:           {base}/merchant/login/ (e-mail code, printed in this console)")
+            self.stdout.write(f"  Settle {period}: hiroba wallet settle --area saku --period {period}")
         self.stdout.write(f"Demo log-ins (password {DEMO_PASSWORD}); each town also has -health, -finance, -counter:")
         for username, what in logins:
             self.stdout.write(f"  {username:<18} {what}")
