@@ -93,6 +93,7 @@ def main() -> None:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS hiroba_bench")
     subprocess.run([sys.executable, "-m", "bench.ledger"], check=True)
+    subprocess.run([sys.executable, "-m", "bench.api"], check=True)
 
 
 if __name__ == "__main__":

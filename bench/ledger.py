@@ -4,7 +4,7 @@ Figures (the issue's targets on a 2-core machine in brackets):
   (a) payments/s through `hiroba.ledger.services.journal_post`, 8 workers, as threads and as processes;
   (b) the same double-entry payment written as plain SQL with psycopg 3, 8 worker processes, and (a)/(b) [>= 0.5];
   (c) award-style grants/s: journals of 1,000 moves (issuance -> resident wallet, each a new lot) [>= 20,000];
-  (d) API payments/s and latency: not measured yet (the payment API lands with the wallet).
+  (d) API payments/s and latency: bench/api.py (run right after this one by `make bench`).
 Every payment is in the one "saku" chain, so both (a) and (b) queue on its head row: the figure is the rate at which
 one chain can be extended, which is what a currency area gets. `ledger_verify()` must find nothing afterwards.
 
@@ -259,7 +259,6 @@ def _run() -> None:
         f"(c) grants, journals of {BATCH:,} new lots:           {grants / granting:8.0f} grants/s "
         f"({grants:,} grants in {grants // BATCH} journals, {granting:.1f} s; target >= 20,000)"
     )
-    print("(d) API payments: not measured yet — the payment API lands with the wallet")
     verdict = "passed" if not violations else f"FAILED, {len(violations)} violations: {violations[:3]}"
     print(f"    ledger_verify: {verdict} ({counts['journals']:,} journals re-hashed in {verify:.1f} s)")
     print(f"    each payment run {SECONDS:.0f} s; {RESIDENTS:,} wallets, {MERCHANTS} merchants, one chain ({CHAIN})")
