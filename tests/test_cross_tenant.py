@@ -18,7 +18,8 @@ from hiroba.core.models import AuditRecord
 from hiroba.identity.models import Resident
 from hiroba.identity.tests.factories import make_resident
 from hiroba.ledger.models import Journal
-from hiroba.tenancy.models import RoleGrant, Staff
+from hiroba.tenancy.models import Municipality, RoleGrant, Staff
+from hiroba.wallet.models import Merchant
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,24 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
     assert grant is not None
     april = dt.date(2026, 4, 1).isoformat()
     resident = Resident.objects.filter(municipality_id=victim).first() or make_resident(victim)
+    # a shop that applied in the victim's town (written directly: no audit record); a town outside any currency
+    # area can have no shops, so its attack names a made-up one
+    area_id = Municipality.objects.get(lg_code=victim).currency_area_id
+    shop = "m_0000000000000000"
+    if area_id is not None:
+        shop = Merchant.objects.get_or_create(
+            municipality_id=victim,
+            name="見本攻撃対象商店",
+            defaults={
+                "area_id": area_id,
+                "name_roman": "MIHON TARGET",
+                "address": "見本1-1",
+                "bank_code": "1390",
+                "branch_code": "001",
+                "account_number": "7654321",
+                "holder_kana": "ﾐﾎﾝ",
+            },
+        )[0].pk
     return [
         ("staff/m/<str:lg_code>/staff/", "GET", f"/staff/m/{victim}/staff/", {}),
         ("staff/m/<str:lg_code>/staff/", "POST", f"/staff/m/{victim}/staff/",
@@ -61,6 +80,13 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
          {"year": 2026, "amount": 1000}),
         ("api/v1/municipalities/<lg_code>/coin-sales", "POST", f"/api/v1/municipalities/{victim}/coin-sales",
          {"resident": resident.pairwise_id, "amount": 500}),
+        ("staff/m/<str:lg_code>/wallet/", "GET", f"/staff/m/{victim}/wallet/", {}),
+        ("staff/m/<str:lg_code>/wallet/", "POST", f"/staff/m/{victim}/wallet/",
+         {"action": "budget", "year": 2026, "amount": 1000, "token": f"attack-token-{victim}"}),
+        ("staff/m/<str:lg_code>/wallet/", "POST", f"/staff/m/{victim}/wallet/",
+         {"action": "approve", "merchant_id": shop}),
+        ("staff/m/<str:lg_code>/wallet/", "POST", f"/staff/m/{victim}/wallet/",
+         {"action": "suspend", "merchant_id": shop, "reason": "attack"}),
     ]  # fmt: skip
 
 

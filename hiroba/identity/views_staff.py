@@ -116,7 +116,8 @@ def _landing(request: HttpRequest, next_url: str, user: User) -> str:
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return next_url
-    return reverse("staff-home") if user.kind == AccountKind.STAFF else reverse("home")
+    homes = {AccountKind.STAFF: "staff-home", AccountKind.MERCHANT: "shop-home", AccountKind.RESIDENT: "wallet-home"}
+    return reverse(homes.get(AccountKind(user.kind), "home"))
 
 
 # ------------------------------------------------------------------------------------------------ staff sign-in

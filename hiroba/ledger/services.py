@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
+from hiroba.core.audit import Actor, audit_record
 from hiroba.core.errors import NotFound
 from hiroba.ledger import errors
 from hiroba.ledger.chain import PostingLink
@@ -48,6 +49,18 @@ class Move:
     lot: NewLot | None = None
     restore: tuple[tuple[int, int], ...] = ()  # (lot id, amount) put back into earlier lots (refunds)
     take: tuple[tuple[int, int], ...] = ()  # (lot id, amount) to debit explicitly (expiry); otherwise first-expiring
+
+
+@dataclass(frozen=True)
+class Audit:
+    """The audit record of the act a journal belongs to: written in the journal's own transaction, once (a replay
+    of the same key writes nothing). The journal's key is added to `data`."""
+
+    tag: str
+    actor: Actor
+    subject: str
+    data: dict[str, object]
+    municipality: str | None = None
 
 
 @dataclass
@@ -156,6 +169,7 @@ def journal_post(
     memo: dict[str, object] | None = None,
     reverses: Journal | None = None,
     at: datetime | None = None,
+    audit: Audit | None = None,
 ) -> Journal:
     """Post (or, with `pending_for`, hold) one balanced journal. Idempotent on `key`. `reverses` names the journal
     that a refund or correction undoes, in whole or in part. `at` dates a journal in the past when history is
@@ -178,6 +192,7 @@ def journal_post(
             fingerprint=fingerprint,
             reverses=reverses,
             at=at,
+            audit=audit,
         )
     except IntegrityError:
         # the same key committed by another request at the same moment: answer as a replay would
@@ -200,6 +215,7 @@ def _post(
     fingerprint: str,
     reverses: Journal | None,
     at: datetime | None,
+    audit: Audit | None,
 ) -> Journal:
     now = at or timezone.now()
     today = on or timezone.localdate(now)
@@ -234,6 +250,14 @@ def _post(
         ]
     )
     lot_moves = _apply_lots(moves, postings, accounts, today=today)
+    if audit is not None:
+        audit_record(
+            tag=audit.tag,
+            actor=audit.actor,
+            subject=audit.subject,
+            data={**audit.data, "journal": key},
+            municipality=audit.municipality,
+        )
     if pending:
         _add(plan.reserve, "reserved")
         return journal

@@ -48,8 +48,12 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     scope = selectors.staff_scope(user=request.user)
     grants = [(Role(role).label, code) for role, code in sorted(scope.grants, key=lambda g: (g[1] or "", g[0]))]
     admin_of = {code for role, code in scope.grants if role == Role.ADMIN and code}
-    codes = admin_of | ({scope.municipality} if scope.municipality else set())
+    finance_of = {code for role, code in scope.grants if role in (Role.ADMIN, Role.FINANCE) and code}
+    codes = admin_of | finance_of | ({scope.municipality} if scope.municipality else set())
     towns = {m.lg_code: m for m in selectors.municipality_list().filter(lg_code__in=codes)}
+    areas = {towns[c].currency_area for c in finance_of if towns[c].currency_area is not None}
+    if scope.is_agency:
+        areas = set(selectors.area_list())
     return render(
         request,
         "tenancy/staff_home.html",
@@ -58,6 +62,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "grants": grants,
             "admin_of": [towns[code] for code in sorted(admin_of)],
             "employer": towns.get(scope.municipality or ""),
+            "finance_of": [towns[code] for code in sorted(finance_of)],
+            "wallet_areas": sorted(areas, key=lambda a: a.slug),
         },
     )
 

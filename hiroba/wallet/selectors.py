@@ -121,8 +121,9 @@ def paid_coin_report(*, area: CurrencyArea, base_date: date) -> PaidCoinReport:
     )
     # a lot's creating move is +amount, so the moves alone add up to what was left
     unused = moved.aggregate(total=Sum("amount"))["total"] or 0
-    settings_, _ = AreaSettings.objects.get_or_create(area=area)
-    return PaidCoinReport(base_date, unused, settings_.deposit_threshold)
+    configured = AreaSettings.objects.filter(area=area).values_list("deposit_threshold", flat=True).first()
+    threshold = configured if configured is not None else AreaSettings._meta.get_field("deposit_threshold").default
+    return PaidCoinReport(base_date, unused, int(threshold))
 
 
 def base_dates(*, until: date, count: int = 4) -> list[date]:

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from django.db import transaction
-
-from hiroba.core.audit import Actor, audit_record
+from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Conflict, Invalid
 from hiroba.identity.models import Resident
 from hiroba.ledger.models import Journal
-from hiroba.ledger.services import Move, NewLot, journal_post
+from hiroba.ledger.services import Audit, Move, NewLot, journal_post
 from hiroba.tenancy.models import Municipality
 from hiroba.wallet.models import AreaSettings, TownSettings
 from hiroba.wallet.services import accounts
@@ -42,7 +40,14 @@ def town_settings(municipality: Municipality) -> TownSettings:
 
 def budget_appropriate(*, municipality: Municipality, year: int, amount: int, key: str, actor: Actor) -> Journal:
     """The assembly appropriated `amount` coins for fiscal year `year`: the town may fund that much."""
-    journal = journal_post(
+    return journal_post(
+        audit=Audit(
+            tag="wallet:budget:appropriated",
+            actor=actor,
+            subject=f"budget:{municipality.lg_code}:{year}",
+            data={"amount": amount},
+            municipality=municipality.lg_code,
+        ),
         key=key,
         kind="budget",
         chain=accounts.chain_of(municipality),
@@ -53,15 +58,6 @@ def budget_appropriate(*, municipality: Municipality, year: int, amount: int, ke
             )
         ],
     )
-    with transaction.atomic():
-        audit_record(
-            tag="wallet:budget:appropriated",
-            actor=actor,
-            subject=f"budget:{municipality.lg_code}:{year}",
-            data={"amount": amount, "journal": journal.key},
-            municipality=municipality.lg_code,
-        )
-    return journal
 
 
 def points_award(
@@ -135,6 +131,13 @@ def points_convert(
     ]
     try:
         journal = journal_post(
+            audit=Audit(
+                tag="wallet:points:converted",
+                actor=actor,
+                subject=f"resident:{resident.pairwise_id}",
+                data={"points": points, "coins": coins},
+                municipality=town.lg_code,
+            ),
             key=key,
             kind="conversion",
             chain=chain,
@@ -153,14 +156,6 @@ def points_convert(
                 en="This year's conversion budget is used up. Please ask your municipality.",
             ) from None
         raise Conflict("wallet.not_enough_points", ja="ポイントが足りません。", en="Not enough points.") from None
-    with transaction.atomic():
-        audit_record(
-            tag="wallet:points:converted",
-            actor=actor,
-            subject=f"resident:{resident.pairwise_id}",
-            data={"points": points, "coins": coins, "journal": journal.key},
-            municipality=town.lg_code,
-        )
     return journal
 
 
@@ -168,7 +163,14 @@ def coins_sell(*, resident: Resident, amount: int, key: str, on: date, actor: Ac
     """Counter staff sell coins for cash (a prepaid instrument): kept as paid lots, apart from granted coins."""
     town = resident.municipality
     rule = area_settings(town)
-    journal = journal_post(
+    return journal_post(
+        audit=Audit(
+            tag="wallet:coins:sold",
+            actor=actor,
+            subject=f"resident:{resident.pairwise_id}",
+            data={"amount": amount, "receipt": key},
+            municipality=town.lg_code,
+        ),
         key=key,
         kind="cash_charge",
         chain=accounts.chain_of(town),
@@ -183,12 +185,3 @@ def coins_sell(*, resident: Resident, amount: int, key: str, on: date, actor: Ac
             )
         ],
     )
-    with transaction.atomic():
-        audit_record(
-            tag="wallet:coins:sold",
-            actor=actor,
-            subject=f"resident:{resident.pairwise_id}",
-            data={"amount": amount, "receipt": key},
-            municipality=town.lg_code,
-        )
-    return journal

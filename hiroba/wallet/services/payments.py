@@ -23,7 +23,7 @@ from hiroba.core.audit import Actor, audit_record
 from hiroba.core.errors import AppError, Conflict, Invalid, NotFound
 from hiroba.identity.models import Resident, ResidentStatus
 from hiroba.ledger.models import Journal, JournalState
-from hiroba.ledger.services import Move, journal_post, refund_moves
+from hiroba.ledger.services import Audit, Move, journal_post, refund_moves
 from hiroba.wallet.formats import codes, jpqr
 from hiroba.wallet.models import Merchant, MerchantStatus, PaymentRequest
 from hiroba.wallet.services import accounts
@@ -115,6 +115,13 @@ def _pay(
     }
     try:
         journal = journal_post(
+            audit=Audit(
+                tag="wallet:payment:made",
+                actor=actor,
+                subject=f"journal:{key}",
+                data={"merchant": merchant.pk, "amount": amount, "channel": channel},
+                municipality=resident.municipality_id,
+            ),
             key=key,
             kind="payment",
             chain=merchant.area.slug,
@@ -133,14 +140,6 @@ def _pay(
         if error.code == "ledger.insufficient_funds":
             raise Conflict("wallet.insufficient", ja="残高が足りません。", en="Not enough coins.") from None
         raise
-    with transaction.atomic():
-        audit_record(
-            tag="wallet:payment:made",
-            actor=actor,
-            subject=f"journal:{journal.key}",
-            data={"merchant": merchant.pk, "amount": amount, "channel": channel},
-            municipality=resident.municipality_id,
-        )
     return Payment(journal, merchant, amount)
 
 
@@ -290,6 +289,13 @@ def refund(
     ]
     try:
         journal = journal_post(
+            audit=Audit(
+                tag="wallet:payment:refunded",
+                actor=actor,
+                subject=f"journal:{key}",
+                data={"payment": original.key, "amount": amount},
+                municipality=merchant.municipality_id,
+            ),
             key=f"refund:{key}",
             kind="refund",
             chain=merchant.area.slug,
@@ -307,12 +313,4 @@ def refund(
                 en="The shop's balance is too low for this refund.",
             ) from None
         raise
-    with transaction.atomic():
-        audit_record(
-            tag="wallet:payment:refunded",
-            actor=actor,
-            subject=f"journal:{journal.key}",
-            data={"payment": original.key, "amount": amount},
-            municipality=merchant.municipality_id,
-        )
     return journal

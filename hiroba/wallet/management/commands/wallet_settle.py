@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import CommandParser
 from django.utils import timezone
 
@@ -37,7 +38,7 @@ class Command(HirobaCommand):
             done = settlement_mark_transferred(area_slug=o["area"], period=o["period"], actor=actor)
             self.stdout.write(f"{done.area_id} {done.period}: transferred, total {done.total}")
             return
-        out = o["out"] or Path("var") / "settlements" / o["area"] / o["period"]
+        out = o["out"] or Path(settings.VAR_DIR) / "settlements" / o["area"] / o["period"]
         run = settle(area_slug=o["area"], period=o["period"], out=out, today=timezone.localdate(), actor=actor)
         for s in run.statements:
             self.stdout.write(f"{s.merchant.pk}\t{s.merchant.name}\tnet {s.net}\tfee {s.fee}\tpayout {s.payout}")
