@@ -15,9 +15,9 @@ from hiroba.core.audit import Actor
 from hiroba.demo import demo_load
 from hiroba.identity.models import Resident, User
 from hiroba.identity.tests.factories import make_resident
-from hiroba.tenancy.models import CurrencyArea, Municipality
-from hiroba.wallet.models import AreaSettings, Merchant
-from hiroba.wallet.services import merchants, money, payments
+from hiroba.wallet.models import Merchant
+from hiroba.wallet.services import accounts, money, payments
+from hiroba.wallet.tests.factories import saku_area
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,23 +34,7 @@ def site(live_server: Any) -> str:
 @pytest.fixture
 def shop(site: str) -> Merchant:
     """An approved bakery in Saku with its owner's merchant account."""
-    town = Municipality.objects.get(lg_code="202177")
-    AreaSettings.objects.create(area=CurrencyArea.objects.get(slug="saku"))
-    money.budget_appropriate(municipality=town, year=timezone.localdate().year, amount=100_000, key="b", actor=OPERATOR)
-    applied = merchants.merchant_apply(
-        municipality=town,
-        name="見本パン店",
-        name_roman="MIHON BAKERY",
-        address="佐久市1-1",
-        mcc="5812",
-        bank_code="1390",
-        branch_code="001",
-        account_type=1,
-        account_number="7654321",
-        holder_name="ミホン",
-        actor=OPERATOR,
-    )
-    bakery = merchants.merchant_approve(merchant_id=applied.pk, actor=OPERATOR)
+    bakery: Merchant = saku_area(year=accounts.fiscal_year(timezone.localdate()))["shops"]["202177"]
     owner = User.objects.create_user("bakery-owner", None, full_name="見本 店主", kind="merchant")
     Merchant.objects.filter(pk=bakery.pk).update(user=owner)
     return bakery

@@ -17,11 +17,10 @@ from django.utils import timezone
 from hiroba.core.audit import Actor
 from hiroba.demo import demo_load
 from hiroba.identity.models import Resident
-from hiroba.identity.tests.factories import make_resident
 from hiroba.ledger.models import Journal
-from hiroba.tenancy.models import CurrencyArea, Municipality
-from hiroba.wallet.models import AreaSettings, Merchant
-from hiroba.wallet.services import accounts, merchants, money, payments
+from hiroba.wallet.models import Merchant
+from hiroba.wallet.services import accounts, money, payments
+from hiroba.wallet.tests.factories import saku_area
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -37,38 +36,12 @@ def site(live_server: Any) -> str:
 
 
 def _saku() -> tuple[Resident, Merchant]:
-    """As the wallet tests' `saku` fixture: area settings, this fiscal year's budgets, a soba shop in Komoro, and
-    hanako of Saku with 1,000 points."""
-    area = CurrencyArea.objects.get(slug="saku")
-    AreaSettings.objects.create(area=area, operator_name="佐久地域コイン運営協議会")
+    """The wallet tests' Saku area for this fiscal year, and hanako of 佐久市 with 1,000 points."""
     today = timezone.localdate()
-    year = accounts.fiscal_year(today)
-    for code in ("202177", "202088"):
-        money.budget_appropriate(
-            municipality=Municipality.objects.get(lg_code=code),
-            year=year,
-            amount=1_000_000,
-            key=f"budget:{code}:{year}",
-            actor=OPERATOR,
-        )
-    komoro = Municipality.objects.get(lg_code="202088")
-    applied = merchants.merchant_apply(
-        municipality=komoro,
-        name="見本そば処",
-        name_roman="MIHON SOBA",
-        address="小諸市1-1",
-        mcc="5812",
-        bank_code="1390",
-        branch_code="001",
-        account_type=1,
-        account_number="7654321",
-        holder_name="ミホン",
-        actor=OPERATOR,
-    )
-    soba = merchants.merchant_approve(merchant_id=applied.pk, actor=OPERATOR)
-    hanako = make_resident("202177", "見本 花子")
+    saku = saku_area(year=accounts.fiscal_year(today))
+    hanako = saku["hanako"]
     money.points_award(municipality=hanako.municipality, awards=[(hanako, 1000)], key="award", on=today, reason="steps")
-    return hanako, soba
+    return hanako, saku["shops"]["202088"]
 
 
 def _signed_in_page(open_context: Any, site: str, locale: str, resident: Any) -> tuple[Any, list[str]]:

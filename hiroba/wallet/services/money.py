@@ -17,7 +17,8 @@ from hiroba.wallet.services import accounts
 MAX_TRANSACTION = 10_000_000  # no single act moves more than ¥10 million
 
 
-def _amount(value: int, *, limit: int = MAX_TRANSACTION) -> int:
+def amount_check(value: int, *, limit: int = MAX_TRANSACTION) -> int:
+    """A whole, positive amount up to `limit` (yen, coins or points), or a 422 `wallet.amount` that names the limit."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= limit:
         raise Invalid(
             "wallet.amount",
@@ -54,7 +55,9 @@ def budget_appropriate(*, municipality: Municipality, year: int, amount: int, ke
         memo={"fy": year},
         moves=[
             Move(
-                accounts.coin_issuance(municipality), accounts.budget(municipality, year), _amount(amount, limit=10**11)
+                accounts.coin_issuance(municipality),
+                accounts.budget(municipality, year),
+                amount_check(amount, limit=10**11),
             )
         ],
     )
@@ -73,7 +76,7 @@ def points_award(
     issuer = accounts.points_issuance(municipality)
     expires = accounts.fiscal_year_end(on)
     moves = [
-        Move(issuer, accounts.resident_points(r), _amount(points), lot=NewLot(municipality.lg_code, expires))
+        Move(issuer, accounts.resident_points(r), amount_check(points), lot=NewLot(municipality.lg_code, expires))
         for r, points in awards
         if r.municipality_id == municipality.lg_code
     ]
@@ -115,7 +118,7 @@ def points_convert(
     *, resident: Resident, points: int, key: str, on: date, actor: Actor, at: datetime | None = None
 ) -> Journal:
     """Points become coins of the area, funded from the resident's town's budget for the current fiscal year."""
-    _amount(points)
+    amount_check(points)
     coins = conversion_quote(resident=resident, points=points)
     town = resident.municipality
     rule = area_settings(town)
@@ -180,7 +183,7 @@ def coins_sell(*, resident: Resident, amount: int, key: str, on: date, actor: Ac
             Move(
                 accounts.counter_cash(town),
                 accounts.resident_wallet(resident),
-                _amount(amount, limit=100_000),
+                amount_check(amount, limit=100_000),
                 lot=NewLot(town.lg_code, on + timedelta(days=rule.paid_coin_lifetime_days), paid=True),
             )
         ],

@@ -27,7 +27,7 @@ from hiroba.ledger.services import Audit, Move, journal_post, refund_moves
 from hiroba.wallet.formats import codes, jpqr
 from hiroba.wallet.models import Merchant, MerchantStatus, PaymentRequest
 from hiroba.wallet.services import accounts
-from hiroba.wallet.services.money import area_settings
+from hiroba.wallet.services.money import amount_check, area_settings
 
 PAYMENT_LIMIT = 100_000  # one payment at a shop: ¥100,000 at most
 REQUEST_LIFETIME = timedelta(minutes=5)
@@ -36,17 +36,6 @@ CUSTOMER_CODE_LIFETIME = 120
 
 def _code_key() -> bytes:
     return hashlib.sha256(f"hiroba.wallet.codes:{settings.SECRET_KEY}".encode()).digest()
-
-
-def _amount(value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= PAYMENT_LIMIT:
-        raise Invalid(
-            "wallet.amount",
-            ja=f"金額は1円以上{PAYMENT_LIMIT:,}円以下の整数で入力してください。",
-            en=f"The amount must be a whole number of yen from 1 to {PAYMENT_LIMIT:,}.",
-            detail={"limit": PAYMENT_LIMIT},
-        )
-    return value
 
 
 def merchant_accepting(merchant_id: str) -> Merchant:
@@ -132,7 +121,7 @@ def _pay(
                 Move(
                     accounts.resident_wallet(resident),
                     accounts.merchant_account(merchant.pk, merchant.area),
-                    _amount(amount),
+                    amount_check(amount, limit=PAYMENT_LIMIT),
                 )
             ],
         )
@@ -167,7 +156,7 @@ def payment_request_create(*, merchant_id: str, amount: int, actor: Actor) -> tu
     request = PaymentRequest.objects.create(
         id="pr_" + secrets.token_hex(10),
         merchant=merchant,
-        amount=_amount(amount),
+        amount=amount_check(amount, limit=PAYMENT_LIMIT),
         created_at=now,
         expires_at=now + REQUEST_LIFETIME,
     )
@@ -275,7 +264,7 @@ def refund(
         raise Conflict("wallet.refund_window", ja="返金できる期間を過ぎています。", en="The refund window has passed.")
     paid = original.postings.aggregate(total=Sum("amount"))["total"] or 0
     refunded = Journal.objects.filter(reverses=original).aggregate(total=Sum("postings__amount"))["total"] or 0
-    if _amount(amount) > paid - refunded:
+    if amount_check(amount, limit=PAYMENT_LIMIT) > paid - refunded:
         raise Conflict(
             "wallet.refund_too_large",
             ja="支払い額を超えて返金できません。",

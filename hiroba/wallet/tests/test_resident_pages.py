@@ -189,7 +189,7 @@ def test_paying_a_shop_in_another_town_by_typed_id_through_the_confirm_step(wall
     # then she is asked to confirm, with the shop, its town and the amount
     html = text(confirm)
     assert confirm.status_code == 200, html
-    assert by_testid(html, "confirm-question") == "Pay ¥300 to 見本そば処 (小諸市)?"
+    assert by_testid(html, "confirm-question") == "見本そば処（小諸市）に¥300を支払いますか？"
     form = {"shop": soba.pk, "amount": "300", "token": form_token(html)}
 
     # when she pays, twice with the same form
@@ -250,7 +250,7 @@ def test_paying_a_dynamic_request_by_pasted_qr(wallet: dict[str, Any]) -> None:
     # then the confirm page shows the request's amount and pays it once
     html = text(confirm)
     assert confirm.status_code == 200, html
-    assert by_testid(html, "confirm-question") == "Pay ¥450 to 見本パン店 (佐久市)?"
+    assert by_testid(html, "confirm-question") == "見本パン店（佐久市）に¥450を支払いますか？"
     assert f'name="request" value="{request.pk}"' in html
     form = {"request": request.pk, "token": form_token(html)}
     assert client.post("/wallet/pay/", form).status_code == 302

@@ -21,8 +21,9 @@ from hiroba.ledger.services import Move, NewLot, journal_post
 from hiroba.wallet.models import AreaSettings, Merchant, MerchantStatus, Settlement, SettlementStatus
 from hiroba.wallet.selectors import base_dates
 from hiroba.wallet.selectors_staff import DayVolume
-from hiroba.wallet.services import accounts, merchants, money, payments
+from hiroba.wallet.services import accounts, money, payments
 from hiroba.wallet.tests.conftest import OPERATOR
+from hiroba.wallet.tests.factories import shop_apply
 from hiroba.wallet.views_staff import CHART_PLOT, chart_layout
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -59,19 +60,7 @@ def _fund(saku: dict[str, Any], who: str, points: int, *, on: date, at: datetime
 
 
 def _applied_shop(saku: dict[str, Any], name: str = "見本八百屋") -> Merchant:
-    return merchants.merchant_apply(
-        municipality=saku["town"][SAKU],
-        name=name,
-        name_roman="MIHON GROCER",
-        address="佐久市見本2-2",
-        mcc="5411",
-        bank_code="1390",
-        branch_code="001",
-        account_type=1,
-        account_number="1112223",
-        holder_name="ミホン",
-        actor=OPERATOR,
-    )
+    return shop_apply(saku["town"][SAKU], name, "MIHON GROCER", mcc="5411", account="1112223")
 
 
 # ------------------------------------------------------------------------------------------------ the town's wallet
