@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -19,7 +20,7 @@ from hiroba.identity.models import Resident
 from hiroba.identity.tests.factories import make_resident
 from hiroba.ledger.models import Journal
 from hiroba.tenancy.models import Municipality, RoleGrant, Staff
-from hiroba.wallet.models import Merchant
+from hiroba.wallet.models import AreaSettings, Merchant, PrintedCard
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,10 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
     assert grant is not None
     april = dt.date(2026, 4, 1).isoformat()
     resident = Resident.objects.filter(municipality_id=victim).first() or make_resident(victim)
+    if area := Municipality.objects.get(lg_code=victim).currency_area:  # refunds of paid coins allowed, so the
+        AreaSettings.objects.update_or_create(
+            area=area, defaults={"paid_refund_rule": "any_time"}
+        )  # own admin succeeds
     # a shop that applied in the victim's town (written directly: no audit record); a town outside any currency
     # area can have no shops, so its attack names a made-up one
     area_id = Municipality.objects.get(lg_code=victim).currency_area_id
@@ -64,6 +69,10 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
                 "holder_kana": "ﾐﾎﾝ",
             },
         )[0].pk
+    # a printed card of a victim's resident (written directly: no audit record)
+    card = PrintedCard.objects.get_or_create(
+        id=f"c_{victim}0000000000", defaults={"resident": resident, "pin_hash": make_password("2580")}
+    )[0].pk
     return [
         ("staff/m/<str:lg_code>/staff/", "GET", f"/staff/m/{victim}/staff/", {}),
         ("staff/m/<str:lg_code>/staff/", "POST", f"/staff/m/{victim}/staff/",
@@ -80,6 +89,8 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
          {"year": 2026, "amount": 1000}),
         ("api/v1/municipalities/<lg_code>/coin-sales", "POST", f"/api/v1/municipalities/{victim}/coin-sales",
          {"resident": resident.pairwise_id, "amount": 500}),
+        ("api/v1/municipalities/<lg_code>/coin-refunds", "POST", f"/api/v1/municipalities/{victim}/coin-refunds",
+         {"resident": resident.pairwise_id, "amount": 1}),
         ("staff/m/<str:lg_code>/wallet/", "GET", f"/staff/m/{victim}/wallet/", {}),
         ("staff/m/<str:lg_code>/wallet/", "POST", f"/staff/m/{victim}/wallet/",
          {"action": "budget", "year": 2026, "amount": 1000, "token": f"attack-token-{victim}"}),
@@ -87,6 +98,12 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
          {"action": "approve", "merchant_id": shop}),
         ("staff/m/<str:lg_code>/wallet/", "POST", f"/staff/m/{victim}/wallet/",
          {"action": "suspend", "merchant_id": shop, "reason": "attack"}),
+        ("staff/m/<str:lg_code>/wallet/cards/", "POST", f"/staff/m/{victim}/wallet/cards/",
+         {"action": "unlock", "card_id": card}),
+        ("staff/m/<str:lg_code>/wallet/cards/", "POST", f"/staff/m/{victim}/wallet/cards/",
+         {"action": "lost", "card_id": card}),
+        ("staff/m/<str:lg_code>/wallet/cards/", "POST", f"/staff/m/{victim}/wallet/cards/",
+         {"action": "issue", "resident": resident.pairwise_id, "pin": "2580", "daily_limit": 5000}),
     ]  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from hiroba.wallet.formats import jpqr
 from hiroba.wallet.models import Merchant
 from hiroba.wallet.schemas import (
     BudgetIn,
+    CardPayIn,
     ChargeIn,
     ConvertIn,
     CustomerCodeOut,
@@ -37,7 +38,7 @@ from hiroba.wallet.schemas import (
     SuspendIn,
     WalletOut,
 )
-from hiroba.wallet.services import merchants, money, payments
+from hiroba.wallet.services import cards, merchants, money, payments, prepaid
 
 router = Router(tags=["wallet"], auth=django_auth)
 
@@ -146,6 +147,23 @@ def charge(request: HttpRequest, merchant_id: str, body: ChargeIn) -> dict[str, 
     return _journal(payment.journal, payment.amount)
 
 
+@router.post(
+    "/merchants/{merchant_id}/card-payments", response=JournalOut, summary="Charge a printed card with its PIN"
+)
+def card_payment(request: HttpRequest, merchant_id: str, body: CardPayIn) -> dict[str, Any]:
+    merchant = _own_merchant(request, merchant_id)
+    payment = cards.card_pay(
+        merchant_id=merchant.pk,
+        card_id=body.card_id,
+        pin=body.pin,
+        amount=body.amount,
+        key=_key(request),
+        on=timezone.localdate(),
+        actor=_actor(request),
+    )
+    return _journal(payment.journal, payment.amount)
+
+
 @router.post("/merchants/{merchant_id}/refunds", response=JournalOut, summary="Refund all or part of a payment")
 def refund(request: HttpRequest, merchant_id: str, body: RefundIn) -> dict[str, Any]:
     merchant = _own_merchant(request, merchant_id)
@@ -213,11 +231,9 @@ def budget(request: HttpRequest, lg_code: str, body: BudgetIn) -> dict[str, Any]
     return _journal(journal, body.amount)
 
 
-@router.post("/municipalities/{lg_code}/coin-sales", response=JournalOut, summary="Sell coins for cash at a counter")
-def coin_sale(request: HttpRequest, lg_code: str, body: SellIn) -> dict[str, Any]:
-    _require(request, Role.COUNTER, lg_code)
+def _town_resident(lg_code: str, pairwise: str) -> Resident:
     resident = (
-        Resident.objects.filter(pairwise_id=body.resident, municipality_id=lg_code, status=ResidentStatus.ACTIVE)
+        Resident.objects.filter(pairwise_id=pairwise, municipality_id=lg_code, status=ResidentStatus.ACTIVE)
         .select_related("municipality")
         .first()
     )
@@ -225,7 +241,30 @@ def coin_sale(request: HttpRequest, lg_code: str, body: SellIn) -> dict[str, Any
         raise NotFound(
             "wallet.resident_unknown", ja="この市区町村の住民が見つかりません。", en="No such resident here."
         )
+    return resident
+
+
+@router.post("/municipalities/{lg_code}/coin-refunds", response=JournalOut, summary="Refund paid coins in cash")
+def coin_refund(request: HttpRequest, lg_code: str, body: SellIn) -> dict[str, Any]:
+    _require(request, Role.COUNTER, lg_code)
+    journal = prepaid.paid_coins_refund(
+        resident=_town_resident(lg_code, body.resident),
+        amount=body.amount,
+        key=_key(request),
+        on=timezone.localdate(),
+        actor=_actor(request),
+    )
+    return _journal(journal, body.amount)
+
+
+@router.post("/municipalities/{lg_code}/coin-sales", response=JournalOut, summary="Sell coins for cash at a counter")
+def coin_sale(request: HttpRequest, lg_code: str, body: SellIn) -> dict[str, Any]:
+    _require(request, Role.COUNTER, lg_code)
     journal = money.coins_sell(
-        resident=resident, amount=body.amount, key=_key(request), on=timezone.localdate(), actor=_actor(request)
+        resident=_town_resident(lg_code, body.resident),
+        amount=body.amount,
+        key=_key(request),
+        on=timezone.localdate(),
+        actor=_actor(request),
     )
     return _journal(journal, body.amount)

@@ -163,3 +163,46 @@ class Settlement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.period}"
+
+
+def new_card_id() -> str:
+    return "c_" + secrets.token_hex(8)
+
+
+class CardStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    LOCKED = "locked", _("Locked (wrong PIN)")
+    LOST = "lost", _("Reported lost")
+    REPLACED = "replaced", _("Replaced")
+
+
+class PrintedCard(models.Model):
+    """A printed card for a resident without a smartphone: its QR carries only the card ID, never a secret; it pays
+    with the PIN typed at the shop's terminal, up to a daily limit. Too many wrong PINs lock it until the counter
+    unlocks it. A resident has at most one usable (active or locked) card."""
+
+    id = models.CharField(max_length=20, primary_key=True, default=new_card_id, editable=False)
+    resident = models.ForeignKey("identity.Resident", on_delete=models.PROTECT, related_name="printed_cards")
+    pin_hash = models.CharField(max_length=128, help_text="salted slow hash (django.contrib.auth.hashers)")
+    daily_limit = models.BigIntegerField(default=5_000, help_text="yen per day (Asia/Tokyo)")
+    status = models.CharField(max_length=10, choices=CardStatus.choices, default=CardStatus.ACTIVE)
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    issued_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey("identity.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    replaced_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(daily_limit__gt=0), name="printedcard_daily_limit_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "locked", "lost", "replaced"]), name="printedcard_status_known"
+            ),
+            models.UniqueConstraint(
+                fields=["resident"],
+                condition=Q(status__in=["active", "locked"]),
+                name="printedcard_one_usable_per_resident",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.id

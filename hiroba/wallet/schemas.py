@@ -65,6 +65,12 @@ class ChargeIn(Schema):
     amount: int
 
 
+class CardPayIn(Schema):
+    card_id: str = Field(..., max_length=40, description="the ID on the resident's printed card (its QR holds it)")
+    pin: str = Field(..., max_length=8, description="the card's PIN, typed by the resident at the shop's terminal")
+    amount: int
+
+
 class RefundIn(Schema):
     payment: str = Field(..., max_length=120)
     amount: int

@@ -35,7 +35,7 @@ from hiroba.identity.models import AccountKind, User
 from hiroba.wallet import selectors
 from hiroba.wallet.formats.poster import poster_pdf
 from hiroba.wallet.models import Merchant, MerchantStatus
-from hiroba.wallet.services import payments
+from hiroba.wallet.services import cards, payments
 
 # A statement's period as the settle command names its folder; nothing else is ever joined into a path.
 STATEMENT_PERIOD = re.compile(r"^[0-9]{4}-[0-9]{2}(-[12])?$")
@@ -130,6 +130,7 @@ def _detail(
         "rows": _payment_rows(shop),
         "poll": f"every {POLL_SECONDS}s",
         "request_lifetime": int(payments.REQUEST_LIFETIME.total_seconds() // 60),
+        "card_token": secrets.token_urlsafe(18),  # a fresh key per form: sending the same form twice pays once
         **extra,
     }
     response = render(request, template, context, status=status)
@@ -205,6 +206,43 @@ def _charge_code(request: HttpRequest, shop: Merchant) -> HttpResponse:
     done = _("Charged ¥%(amount)s.") % {"amount": f"{payment.amount:,}"}
     if _htmx(request):
         return _detail(request, shop, template=template, charge_done=done)
+    messages.success(request, done)
+    return redirect("shop-detail", merchant_id=shop.pk)
+
+
+@never_cache
+@require_POST
+@merchant_required
+def shop_card_pay(request: HttpRequest, merchant_id: str) -> HttpResponse:
+    """Charge a resident's printed card: its ID (typed, or scanned into the field) and the PIN the resident types.
+    The PIN is never shown again, not even after a refusal."""
+    shop = _own_shop(request, merchant_id)
+    template = "wallet/shop_detail.html#card-panel" if _htmx(request) else "wallet/shop_detail.html"
+    card_id = request.POST.get("card_id", "").strip()[:40]
+    try:
+        token = request.POST.get("token", "")
+        if not FORM_TOKEN.fullmatch(token):
+            raise Invalid(
+                "wallet.form_token",
+                ja="フォームが古くなっています。画面を更新してやり直してください。",
+                en="The form is out of date. Refresh the page and try again.",
+            )
+        payment = cards.card_pay(
+            merchant_id=shop.pk,
+            card_id=card_id,
+            pin=request.POST.get("pin", ""),
+            amount=_amount(request),
+            key=f"web:{_owner(request).public_id}:{token}",
+            on=timezone.localdate(),
+            actor=Actor.from_request(request),
+        )
+    except AppError as error:
+        return _detail(
+            request, shop, template=template, status=error.status, card_error=_refusal(error), card_value=card_id
+        )
+    done = _("Charged ¥%(amount)s to the printed card.") % {"amount": f"{payment.amount:,}"}
+    if _htmx(request):
+        return _detail(request, shop, template=template, card_done=done)
     messages.success(request, done)
     return redirect("shop-detail", merchant_id=shop.pk)
 

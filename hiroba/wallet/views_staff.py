@@ -20,19 +20,23 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from hiroba.core.audit import Actor
-from hiroba.core.errors import AppError, Invalid, PermissionDenied
-from hiroba.identity.models import User
-from hiroba.tenancy.models import CurrencyArea, Municipality
+from hiroba.core.errors import AppError, Invalid, NotFound, PermissionDenied
+from hiroba.identity.models import Resident, ResidentStatus, User
+from hiroba.tenancy import errors as tenancy_errors
+from hiroba.tenancy.models import CurrencyArea, Municipality, Role
 from hiroba.tenancy.selectors import StaffScope, area_get, municipality_get, staff_scope
 from hiroba.wallet import selectors_staff
+from hiroba.wallet.models import PrintedCard
 from hiroba.wallet.selectors_staff import DayVolume
-from hiroba.wallet.services import accounts, merchants, money, settlement
+from hiroba.wallet.services import accounts, cards, merchants, money, settlement
 from hiroba.wallet.services.settlement import PERIOD
 
 FORM_KEY = r"\A[A-Za-z0-9_-]{16,64}\Z"  # the one-time form token: what secrets.token_urlsafe gives
 MAX_BUDGET = 10**11
+CARD_ROLES = (Role.COUNTER, Role.ADMIN)  # printed cards are issued at the service counter
 
 
 def _refusal(error: AppError) -> str:
@@ -63,6 +67,28 @@ class BudgetForm(forms.Form):
 class MerchantActionForm(forms.Form):
     merchant_id = forms.CharField(max_length=20)
     reason = forms.CharField(label=gettext_lazy("Reason"), max_length=200, required=False)
+
+
+class CardIssueForm(forms.Form):
+    """A printed card: the resident (pairwise ID), the PIN the resident types in themselves, the daily limit."""
+
+    resident = forms.CharField(label=gettext_lazy("Resident's pairwise ID"), max_length=100)
+    pin = forms.CharField(
+        label=gettext_lazy("PIN (4 digits, typed by the resident)"),
+        min_length=4,
+        max_length=4,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off", "pattern": "[0-9]{4}"}),
+    )
+    daily_limit = forms.IntegerField(
+        label=gettext_lazy("Daily limit (yen)"),
+        min_value=1,
+        max_value=cards.MAX_DAILY_LIMIT,
+        initial=cards.DEFAULT_DAILY_LIMIT,
+    )
+
+
+class CardForm(forms.Form):
+    card_id = forms.RegexField(regex=r"\Ac_[0-9a-f]{16}\Z", max_length=20)
 
 
 class PeriodForm(forms.Form):
@@ -133,6 +159,8 @@ def _wallet_context(
     *,
     budget_form: BudgetForm | None = None,
     merchant_error: str = "",
+    card_issue_form: CardIssueForm | None = None,
+    card_error: str = "",
 ) -> dict[str, Any]:
     today = timezone.localdate()
     year = accounts.fiscal_year(today)
@@ -147,6 +175,9 @@ def _wallet_context(
         or BudgetForm(initial={"year": year, "token": secrets.token_urlsafe(24)}, auto_id="budget-%s"),
         "merchants": selectors_staff.town_merchants(scope=scope, lg_code=m.lg_code),
         "merchant_error": merchant_error,
+        "can_cards": _cards_allowed(scope, m.lg_code),
+        "card_issue_form": card_issue_form or CardIssueForm(auto_id="card-%s"),
+        "card_error": card_error,
         "outstanding": selectors_staff.town_outstanding(scope=scope, lg_code=m.lg_code, today=today),
         "expired": selectors_staff.town_expired(scope=scope, lg_code=m.lg_code),
         "volumes": volumes,
@@ -229,6 +260,93 @@ def _merchant_act(request: HttpRequest, m: Municipality, scope: StaffScope, acti
     done = _("Approved %(name)s.") if action == "approve" else _("Suspended %(name)s.")
     messages.success(request, done % {"name": shop.name})
     return redirect(reverse("staff-wallet", kwargs={"lg_code": m.lg_code}) + "#merchants")
+
+
+# ---------------------------------------------------------------- printed cards (the service counter)
+
+
+def _cards_allowed(scope: StaffScope, lg_code: str) -> bool:
+    return any(scope.has(role, lg_code) for role in CARD_ROLES)
+
+
+def _cards_refused(
+    request: HttpRequest, m: Municipality, scope: StaffScope, error: AppError, *, form: CardIssueForm | None = None
+) -> HttpResponse:
+    """A refusal beside the cards section for staff who see the wallet page; counter staff get the error page."""
+    if isinstance(error, PermissionDenied) or not any(scope.has(r, m.lg_code) for r in selectors_staff.FINANCE_ROLES):
+        raise error
+    return _wallet_page(request, m, scope, status=error.status, card_issue_form=form, card_error=_refusal(error))
+
+
+@login_required
+@require_POST
+def cards_page(request: HttpRequest, lg_code: str) -> HttpResponse:
+    """The counter's printed cards: POST `action` = issue (returns the card's PDF) | lost | unlock."""
+    m = municipality_get(lg_code=lg_code)
+    scope = _scope(request)
+    if not _cards_allowed(scope, m.lg_code):
+        raise tenancy_errors.forbidden(m.lg_code)
+    action = request.POST.get("action", "")
+    if action == "issue":
+        return _card_issue(request, m, scope)
+    if action in {"lost", "unlock"}:
+        return _card_act(request, m, scope, action)
+    raise _unknown_action()
+
+
+def _card_issue(request: HttpRequest, m: Municipality, scope: StaffScope) -> HttpResponse:
+    form = CardIssueForm(request.POST, auto_id="card-%s")
+    try:
+        if not form.is_valid():
+            raise Invalid(
+                "wallet.card_form",
+                ja="入力内容を確認してください。",
+                en="Check the resident, the PIN and the daily limit.",
+            )
+        resident = (
+            Resident.objects.filter(
+                pairwise_id=form.cleaned_data["resident"].strip(),
+                municipality_id=m.lg_code,
+                status=ResidentStatus.ACTIVE,
+            )
+            .select_related("municipality")
+            .first()
+        )
+        if resident is None:
+            raise NotFound(
+                "wallet.resident_unknown", ja="この市区町村の住民が見つかりません。", en="No such resident here."
+            )
+        card, pdf = cards.card_issue(
+            resident=resident,
+            pin=form.cleaned_data["pin"],
+            daily_limit=form.cleaned_data["daily_limit"],
+            actor=Actor.from_request(request),
+        )
+    except AppError as error:
+        kept = {"resident": request.POST.get("resident", ""), "daily_limit": request.POST.get("daily_limit", "")}
+        return _cards_refused(request, m, scope, error, form=CardIssueForm(auto_id="card-%s", initial=kept))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="card-{card.pk}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _card_act(request: HttpRequest, m: Municipality, scope: StaffScope, action: str) -> HttpResponse:
+    form = CardForm(request.POST)
+    actor = Actor.from_request(request)
+    try:
+        card_id = form.cleaned_data["card_id"] if form.is_valid() else ""
+        if not PrintedCard.objects.filter(pk=card_id, resident__municipality_id=m.lg_code).exists():
+            raise NotFound("wallet.card_unknown", ja="このカードは見つかりません。", en="Unknown card.")
+        if action == "lost":
+            cards.card_report_lost(card_id=card_id, actor=actor)
+        else:
+            cards.card_unlock(card_id=card_id, actor=actor)
+    except AppError as error:
+        return _cards_refused(request, m, scope, error)
+    done = _("Card %(card)s reported lost.") if action == "lost" else _("Card %(card)s unlocked.")
+    messages.success(request, done % {"card": card_id})
+    return redirect(reverse("staff-wallet", kwargs={"lg_code": m.lg_code}) + "#cards")
 
 
 # ---------------------------------------------------------------- an area's settlements

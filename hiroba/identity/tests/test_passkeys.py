@@ -515,7 +515,7 @@ def test_each_client_address_has_an_allowance_of_sign_in_steps(client: Client, d
     assert _failures("throttled")[0].data["method"] == "passkey_options"
 
 
-def test_merchant_signs_in_with_a_passkey_and_lands_on_the_top_page(client: Client, db: None) -> None:
+def test_merchant_signs_in_with_a_passkey_and_lands_on_their_shops(client: Client, db: None) -> None:
     # given
     _merchant()
     authenticator = _enrol("shop-1")
@@ -524,7 +524,7 @@ def test_merchant_signs_in_with_a_passkey_and_lands_on_the_top_page(client: Clie
     answer = _passkey_sign_in(client, authenticator)
 
     # then
-    assert answer.json() == {"redirect": "/"}
+    assert answer.json() == {"redirect": "/shop/"}
     assert _signed_in_as(client) == "shop-1"
     assert AuditRecord.objects.get(tag="identity:signin:passkey").chain_id == "platform"
 

@@ -4,6 +4,9 @@ and coins bought with cash at a counter (前払式支払手段), kept apart from
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.utils import translation
 
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Conflict, Invalid
@@ -11,9 +14,11 @@ from hiroba.identity.models import Resident
 from hiroba.ledger.models import Journal
 from hiroba.ledger.services import Audit, Move, NewLot, journal_post
 from hiroba.tenancy.models import Municipality
-from hiroba.wallet.models import AreaSettings, TownSettings
+from hiroba.wallet.formats import receipt
+from hiroba.wallet.models import AreaSettings, PaidRefundRule, TownSettings
 from hiroba.wallet.services import accounts
 
+TOKYO = ZoneInfo("Asia/Tokyo")
 MAX_TRANSACTION = 10_000_000  # no single act moves more than ¥10 million
 
 
@@ -187,4 +192,30 @@ def coins_sell(*, resident: Resident, amount: int, key: str, on: date, actor: Ac
                 lot=NewLot(town.lg_code, on + timedelta(days=rule.paid_coin_lifetime_days), paid=True),
             )
         ],
+    )
+
+
+def coins_sell_receipt(*, journal: Journal) -> bytes:
+    """The A5 receipt (領収書) for a counter sale of coins: amount, time in Tokyo, the resident, the refund rule."""
+    if journal.kind != "cash_charge" or journal.final_at is None:
+        raise Invalid(
+            "wallet.not_a_cash_sale",
+            ja="現金でのコイン販売の記録ではありません。",
+            en="That journal is not a completed sale of coins for cash.",
+        )
+    resident = Resident.objects.select_related("municipality__currency_area", "person__user").get(
+        pairwise_id=journal.memo["resident"]
+    )
+    town = resident.municipality
+    rule = area_settings(town)
+    with translation.override("ja"):
+        note = str(PaidRefundRule(rule.paid_refund_rule).label)
+    return receipt.receipt_pdf(
+        town=town.name,
+        receipt_number=str(journal.memo.get("receipt", journal.key)),
+        resident_name=resident.person.user.full_name if resident.person else "",
+        amount=sum(p.amount for p in journal.postings.all()),
+        issued_at=journal.final_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M"),
+        coin_name=accounts.area_of(town).currency_name,
+        note=note,
     )

@@ -76,7 +76,7 @@ class Payment:
     amount: int
 
 
-def _pay(
+def payment_post(
     *,
     resident: Resident,
     merchant: Merchant,
@@ -88,6 +88,7 @@ def _pay(
     extra: dict[str, object] | None = None,
     at: datetime | None = None,
 ) -> Payment:
+    """Post one payment from the resident's wallet to the shop (every channel ends here: QR, code, printed card)."""
     if resident.status != ResidentStatus.ACTIVE:
         raise Conflict("wallet.resident_inactive", ja="この利用者は支払いできません。", en="This resident cannot pay.")
     if resident.municipality.currency_area_id != merchant.area_id:
@@ -136,7 +137,7 @@ def pay_static(
     *, resident: Resident, merchant_id: str, amount: int, key: str, on: date, actor: Actor, at: datetime | None = None
 ) -> Payment:
     """The resident scanned the shop's sticker and typed the amount (`at`: only to import past history)."""
-    return _pay(
+    return payment_post(
         resident=resident,
         merchant=merchant_accepting(merchant_id),
         amount=amount,
@@ -180,7 +181,7 @@ def pay_request(*, resident: Resident, request_id: str, on: date, actor: Actor) 
             "wallet.request_expired", ja="支払い依頼の期限が切れました。", en="The payment request has expired."
         )
     try:
-        payment = _pay(
+        payment = payment_post(
             resident=resident,
             merchant=merchant_accepting(request.merchant_id),
             amount=request.amount,
@@ -225,7 +226,7 @@ def charge_customer_code(
     if resident is None:
         raise NotFound("wallet.resident_unknown", ja="利用者が見つかりません。", en="Unknown resident.")
     try:
-        return _pay(
+        return payment_post(
             resident=resident,
             merchant=merchant_accepting(merchant_id),
             amount=amount,

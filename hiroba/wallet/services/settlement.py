@@ -2,8 +2,8 @@
 
 For a closed period, each merchant is owed its payments minus refunds minus the fee (rounded down to the yen per
 statement). The ledger moves that from the merchant's receivable to the area's settlement account (and the fee to
-the operator); the files are one Zengin 総合振込 file per paying bank account, a CSV statement per merchant (the
-fee as a qualified invoice) and the clearing report: by lot lineage, how much of what was spent each town funded.
+the operator); the files are one Zengin 総合振込 file per paying bank account, a CSV and a PDF statement per merchant
+(the fee as a qualified invoice) and the clearing report: by lot lineage, how much of what was spent each town funded.
 Computing a period again gives byte-identical files; once marked transferred the period is closed for good.
 """
 
@@ -28,7 +28,7 @@ from hiroba.core.errors import Conflict, Invalid, NotFound
 from hiroba.ledger.models import Journal, JournalState, LotMove
 from hiroba.ledger.services import Move, journal_post
 from hiroba.tenancy.models import CurrencyArea, Municipality
-from hiroba.wallet.formats import banks, zengin
+from hiroba.wallet.formats import banks, statement, zengin
 from hiroba.wallet.formats.bankdays import next_bank_business_day
 from hiroba.wallet.models import AreaSettings, Merchant, PayerAccount, Settlement, SettlementCycle, SettlementStatus
 from hiroba.wallet.services import accounts
@@ -198,8 +198,13 @@ def _csv(rows: list[list[object]]) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")  # Excel opens a UTF-8 CSV with a BOM correctly
 
 
+def _fee_tax(fee: int) -> int:
+    """The consumption tax included in a fee (rounded down once per statement, as a qualified invoice allows)."""
+    return fee * CONSUMPTION_TAX_PERCENT // (100 + CONSUMPTION_TAX_PERCENT)
+
+
 def _statement_file(s: Statement, period: Period, rule: AreaSettings, out: Path) -> Path:
-    tax = s.fee * CONSUMPTION_TAX_PERCENT // (100 + CONSUMPTION_TAX_PERCENT)
+    tax = _fee_tax(s.fee)
     rows: list[list[object]] = [
         ["精算明細書 / Settlement statement", s.merchant.name, s.merchant.pk, period.label],
         ["日時 / time", "取引 / transaction", "金額 / amount (JPY)"],
@@ -214,6 +219,28 @@ def _statement_file(s: Statement, period: Period, rule: AreaSettings, out: Path)
     ]
     path = out / f"statement-{s.merchant.pk}-{period.label}.csv"
     path.write_bytes(_csv(rows))
+    return path
+
+
+def _statement_pdf_file(s: Statement, period: Period, rule: AreaSettings, out: Path) -> Path:
+    """The same statement as a printable A4 PDF, next to the CSV."""
+    path = out / f"statement-{s.merchant.pk}-{period.label}.pdf"
+    path.write_bytes(
+        statement.statement_pdf(
+            operator_name=rule.operator_name,
+            invoice_number=rule.operator_invoice_number,
+            shop_name=s.merchant.name,
+            shop_id=str(s.merchant.pk),
+            period=f"{period.label} ({period.first:%Y-%m-%d} – {period.last:%Y-%m-%d})",
+            lines=s.payments,
+            gross=s.gross,
+            refunds=s.refunds,
+            fee=s.fee,
+            fee_rate_text=f"{rule.fee_bps / 100:.2f}%",
+            tax=_fee_tax(s.fee),
+            payout=s.payout,
+        )
+    )
     return path
 
 
@@ -279,7 +306,8 @@ def settle(*, area_slug: str, period: str, out: Path, today: date, actor: Actor)
         )
     out.mkdir(parents=True, exist_ok=True)
     files = _zengin_files(statements, p, payers, out)
-    files += [_statement_file(s, p, rule, out) for s in statements]
+    for s in statements:
+        files += [_statement_file(s, p, rule, out), _statement_pdf_file(s, p, rule, out)]
     clearing = _clearing(area, p)
     clearing_path = out / f"clearing-{area.slug}-{p.label}.csv"
     clearing_path.write_bytes(

@@ -322,7 +322,12 @@ def test_a_closed_period_is_settled_downloaded_and_marked_transferred(
     assert (run.status, run.total) == (SettlementStatus.COMPUTED, 300 - 300 * 150 // 10_000)
     names = sorted(p.name for p in folder.iterdir())
     shop = saku["shops"][SAKU].pk
-    assert names == [f"clearing-saku-{period}.csv", f"statement-{shop}-{period}.csv", f"zengin-main-{period}.txt"]
+    assert names == [
+        f"clearing-saku-{period}.csv",
+        f"statement-{shop}-{period}.csv",
+        f"statement-{shop}-{period}.pdf",
+        f"zengin-main-{period}.txt",
+    ]
 
     # and the page lists the files, in order, with download links, and the clearing report from the ledger
     html = _text(client.get(SETTLEMENTS, {"period": period}))
