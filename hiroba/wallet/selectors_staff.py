@@ -40,7 +40,7 @@ FINANCE_ROLES = (Role.FINANCE, Role.ADMIN)
 CHART_DAYS = 30
 # What settlement writes: zengin-<payer>-<period>.txt, statement-<merchant>-<period>.csv, clearing-<area>-<period>.csv.
 # One dot only, no separators: a name that matches cannot leave the period's folder.
-FILE_NAME = re.compile(r"(?P<kind>zengin|statement|clearing)-[A-Za-z0-9_-]{1,80}\.(?:txt|csv)")
+FILE_NAME = re.compile(r"(?P<kind>zengin|statement|clearing)-[A-Za-z0-9_-]{1,80}\.(?:txt|csv|pdf)")
 _FILE_ORDER = {"zengin": 0, "statement": 1, "clearing": 2}
 
 
@@ -248,15 +248,15 @@ def settlement_files(*, scope: StaffScope, area: CurrencyArea, period: str) -> l
         if match is None or path.is_symlink() or not path.is_file():
             continue
         found.append((path.name, match["kind"], path.stat().st_size))
-    suffix = f"-{period}.csv"
-    shop_ids = {name.removeprefix("statement-").removesuffix(suffix) for name, kind, _ in found if kind == "statement"}
+
+    def shop_of(name: str) -> str:  # statement-<merchant>-<period>.<csv|pdf>
+        return name.removeprefix("statement-").rsplit(".", 1)[0].removesuffix(f"-{period}")
+
+    shop_ids = {shop_of(name) for name, kind, _ in found if kind == "statement"}
     shops = dict(Merchant.objects.filter(area=area, pk__in=shop_ids).values_list("pk", "name"))
     files = [
         SettlementFile(
-            name=name,
-            kind=kind,
-            size=size,
-            shop=shops.get(name.removeprefix("statement-").removesuffix(suffix), "") if kind == "statement" else "",
+            name=name, kind=kind, size=size, shop=shops.get(shop_of(name), "") if kind == "statement" else ""
         )
         for name, kind, size in found
     ]

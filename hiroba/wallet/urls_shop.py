@@ -11,5 +11,5 @@ urlpatterns = [
     path("shop/<str:merchant_id>/refund/", views_shop.shop_refund, name="shop-refund"),
     path("shop/<str:merchant_id>/poster.pdf", views_shop.shop_poster, name="shop-poster"),
     path("shop/<str:merchant_id>/statements/", views_shop.shop_statements, name="shop-statements"),
-    path("shop/<str:merchant_id>/statements/<str:period>.csv", views_shop.shop_statement, name="shop-statement"),
+    path("shop/<str:merchant_id>/statements/<str:period>.<str:kind>", views_shop.shop_statement, name="shop-statement"),
 ]

@@ -292,9 +292,13 @@ def shop_poster(request: HttpRequest, merchant_id: str) -> HttpResponse:
     return response
 
 
-def _statement_path(shop: Merchant, period: str) -> Path:
+STATEMENT_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+
+
+def _statement_path(shop: Merchant, period: str, kind: str = "csv") -> Path:
     """Where the settle command writes this shop's statement of a period, built from checked parts only."""
-    return Path(settings.VAR_DIR) / "settlements" / shop.area.slug / period / f"statement-{shop.pk}-{period}.csv"
+    name = f"statement-{shop.pk}-{period}.{kind}"
+    return Path(settings.VAR_DIR) / "settlements" / shop.area.slug / period / name
 
 
 @require_GET
@@ -319,11 +323,12 @@ def shop_statements(request: HttpRequest, merchant_id: str) -> HttpResponse:
 
 @require_GET
 @merchant_required
-def shop_statement(request: HttpRequest, merchant_id: str, period: str) -> HttpResponse:
+def shop_statement(request: HttpRequest, merchant_id: str, period: str, kind: str) -> HttpResponse:
     shop = _own_shop(request, merchant_id)
-    path = _statement_path(shop, period) if STATEMENT_PERIOD.fullmatch(period) else None
+    known = STATEMENT_PERIOD.fullmatch(period) and kind in STATEMENT_TYPES
+    path = _statement_path(shop, period, kind) if known else None
     if path is None or not path.is_file():
         raise NotFound("wallet.statement_unknown", ja="精算明細書が見つかりません。", en="No such statement.")
-    response = HttpResponse(path.read_bytes(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(path.read_bytes(), content_type=STATEMENT_TYPES[kind])
     response["Content-Disposition"] = f'attachment; filename="{path.name}"'
     return response

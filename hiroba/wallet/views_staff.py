@@ -428,7 +428,7 @@ def settlements_page(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect(reverse("staff-settlements", kwargs={"slug": area.slug}) + f"?period={period}")
 
 
-CONTENT_TYPES = {".txt": "text/plain; charset=Shift_JIS", ".csv": "text/csv; charset=utf-8"}
+CONTENT_TYPES = {".txt": "text/plain; charset=Shift_JIS", ".csv": "text/csv; charset=utf-8", ".pdf": "application/pdf"}
 
 
 @login_required

@@ -127,7 +127,7 @@ def test_another_merchant_gets_404_on_every_shop_url(saku: dict[str, Any], baker
         assert client.post(reverse("shop-refund", args=[shop_id]), refund).status_code == 404
         assert client.get(reverse("shop-poster", args=[shop_id])).status_code == 404
         assert client.get(reverse("shop-statements", args=[shop_id])).status_code == 404
-        assert client.get(reverse("shop-statement", args=[shop_id, "2026-10"])).status_code == 404
+        assert client.get(reverse("shop-statement", args=[shop_id, "2026-10", "csv"])).status_code == 404
     assert PaymentRequest.objects.count() == 0
     assert not Journal.objects.filter(kind="refund").exists()
     assert reverse("shop-detail", args=[bakery.pk]) not in _text(client.get(reverse("shop-home")))
@@ -356,11 +356,11 @@ def test_statements_are_listed_and_downloaded_by_their_owner_only(
 
     # when
     listing = owner_client.get(reverse("shop-statements", args=[bakery.pk]))
-    download = owner_client.get(reverse("shop-statement", args=[bakery.pk, "2026-10"]))
+    download = owner_client.get(reverse("shop-statement", args=[bakery.pk, "2026-10", "csv"]))
 
     # then
     assert listing.status_code == 200
-    assert reverse("shop-statement", args=[bakery.pk, "2026-10"]) in _text(listing)
+    assert reverse("shop-statement", args=[bakery.pk, "2026-10", "csv"]) in _text(listing)
     assert "2026-09" not in _text(listing)
     assert soba.pk not in _text(listing)
     assert download.status_code == 200
@@ -389,4 +389,4 @@ def test_a_shop_without_statements_says_so(
     settings.VAR_DIR = tmp_path
     response = owner_client.get(reverse("shop-statements", args=[bakery.pk]))
     assert response.status_code == 200
-    assert reverse("shop-statement", args=[bakery.pk, "2026-10"]) not in _text(response)
+    assert reverse("shop-statement", args=[bakery.pk, "2026-10", "csv"]) not in _text(response)

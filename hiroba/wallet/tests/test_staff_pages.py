@@ -332,7 +332,12 @@ def test_a_closed_period_is_settled_downloaded_and_marked_transferred(
     # and the page lists the files, in order, with download links, and the clearing report from the ledger
     html = _text(client.get(SETTLEMENTS, {"period": period}))
     links = re.findall(rf'href="/staff/a/saku/settlements/{period}/files/([^"]+)"', html)
-    assert links == [f"zengin-main-{period}.txt", f"statement-{shop}-{period}.csv", f"clearing-saku-{period}.csv"]
+    assert links == [
+        f"zengin-main-{period}.txt",
+        f"statement-{shop}-{period}.csv",
+        f"statement-{shop}-{period}.pdf",
+        f"clearing-saku-{period}.csv",
+    ]
     clearing = html[html.index('id="h-clearing"') :]
     assert '<span class="mono">202177</span>' in clearing
     assert '<td class="num">¥300</td><td class="num">¥0</td><td class="num">¥300</td>' in clearing
