@@ -6,11 +6,6 @@ the town (its finance or administration staff) or the area (finance or administr
 the agency). Every query is filtered by that town or area.
 """
 
-# The module map's mypy override covers `hiroba.*.selectors`; this module opts into the same strict checks inline.
-# mypy: disallow-untyped-defs, disallow-incomplete-defs, disallow-untyped-calls, disallow-untyped-decorators
-# mypy: disallow-any-generics, disallow-subclassing-any, warn-return-any, no-implicit-reexport, strict-equality
-# mypy: extra-checks
-
 from __future__ import annotations
 
 import logging
