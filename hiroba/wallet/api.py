@@ -12,9 +12,9 @@ from ninja.responses import Status
 from ninja.security import django_auth
 
 from hiroba.core.audit import Actor
-from hiroba.core.errors import Invalid, NotFound, PermissionDenied
+from hiroba.core.errors import Invalid, PermissionDenied
 from hiroba.core.models import Channel
-from hiroba.identity.models import Resident, ResidentStatus, User
+from hiroba.identity.models import Resident, User
 from hiroba.identity.selectors import resident_current
 from hiroba.tenancy.models import Role
 from hiroba.tenancy.selectors import municipality_get, staff_scope
@@ -64,10 +64,7 @@ def _resident(request: HttpRequest) -> Resident:
 
 
 def _own_merchant(request: HttpRequest, merchant_id: str) -> Merchant:
-    merchant = Merchant.objects.filter(pk=merchant_id, user=_user(request)).first()
-    if merchant is None:
-        raise NotFound("wallet.merchant_unknown", ja="このお店は見つかりません。", en="Unknown shop.")
-    return merchant
+    return selectors.merchant_owned(user=_user(request), merchant_id=merchant_id)
 
 
 def _journal(journal: Any, amount: int) -> dict[str, Any]:
@@ -232,16 +229,7 @@ def budget(request: HttpRequest, lg_code: str, body: BudgetIn) -> dict[str, Any]
 
 
 def _town_resident(lg_code: str, pairwise: str) -> Resident:
-    resident = (
-        Resident.objects.filter(pairwise_id=pairwise, municipality_id=lg_code, status=ResidentStatus.ACTIVE)
-        .select_related("municipality")
-        .first()
-    )
-    if resident is None:
-        raise NotFound(
-            "wallet.resident_unknown", ja="この市区町村の住民が見つかりません。", en="No such resident here."
-        )
-    return resident
+    return selectors.town_resident(lg_code=lg_code, pairwise_id=pairwise)
 
 
 @router.post("/municipalities/{lg_code}/coin-refunds", response=JournalOut, summary="Refund paid coins in cash")

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 
-from hiroba.identity.models import Resident
+from hiroba.core.errors import NotFound
+from hiroba.identity.models import Resident, ResidentStatus, User
 from hiroba.ledger.models import Account, Journal, JournalState, Lot, LotMove
 from hiroba.tenancy.models import CurrencyArea
-from hiroba.wallet.models import AreaSettings, Merchant
+from hiroba.wallet.models import AreaSettings, Merchant, PaymentRequest, PrintedCard
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -136,3 +137,41 @@ def base_dates(*, until: date, count: int = 4) -> list[date]:
                 dates.append(candidate)
         year -= 1
     return dates
+
+
+def payment_request_get(*, request_id: str) -> PaymentRequest:
+    """A shop's request as stored: confirm pages show what will be charged, not what a QR claims."""
+    found = PaymentRequest.objects.select_related("merchant__municipality").filter(pk=request_id).first()
+    if found is None:
+        raise NotFound("wallet.request_unknown", ja="支払い依頼が見つかりません。", en="Unknown payment request.")
+    return found
+
+
+def merchants_owned(*, user: User) -> QuerySet[Merchant]:
+    return Merchant.objects.select_related("area", "municipality").filter(user=user).order_by("name")
+
+
+def merchant_owned(*, user: User, merchant_id: str) -> Merchant:
+    """The owner's shop; another owner's shop is as unknown as one that does not exist (404, not 403)."""
+    shop = merchants_owned(user=user).filter(pk=merchant_id).first()
+    if shop is None:
+        raise NotFound("wallet.merchant_unknown", ja="このお店は見つかりません。", en="Unknown shop.")
+    return shop
+
+
+def town_resident(*, lg_code: str, pairwise_id: str) -> Resident:
+    """An active resident of the town, found by the pairwise ID the town knows them by (counter work)."""
+    resident = (
+        Resident.objects.filter(pairwise_id=pairwise_id.strip(), municipality_id=lg_code, status=ResidentStatus.ACTIVE)
+        .select_related("municipality")
+        .first()
+    )
+    if resident is None:
+        raise NotFound(
+            "wallet.resident_unknown", ja="この市区町村の住民が見つかりません。", en="No such resident here."
+        )
+    return resident
+
+
+def town_card_exists(*, lg_code: str, card_id: str) -> bool:
+    return PrintedCard.objects.filter(pk=card_id, resident__municipality_id=lg_code).exists()

@@ -24,12 +24,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from hiroba.core.audit import Actor
-from hiroba.core.errors import AppError, Invalid, NotFound, PermissionDenied
+from hiroba.core.errors import AppError, Invalid, PermissionDenied
 from hiroba.identity.models import Resident, User
 from hiroba.identity.selectors import resident_current
 from hiroba.wallet import selectors
 from hiroba.wallet.formats import jpqr
-from hiroba.wallet.models import PaymentRequest
 from hiroba.wallet.services import money, payments
 
 SIGN_IN = "resident-sign-in"
@@ -185,14 +184,6 @@ def _decode(payload: str) -> jpqr.MerchantQr:
         raise Invalid(error.code, ja="QRコードを読み取れません。", en="The QR code is not valid.") from None
 
 
-def _payment_request(reference: str) -> PaymentRequest:
-    """The shop's request as stored: the confirm page shows what will be charged, not what the QR claims."""
-    found = PaymentRequest.objects.select_related("merchant__municipality").filter(pk=reference).first()
-    if found is None:
-        raise NotFound("wallet.request_unknown", ja="支払い依頼が見つかりません。", en="Unknown payment request.")
-    return found
-
-
 def _coins(resident: Resident) -> int:
     view = selectors.wallet_view(resident=resident, on=timezone.localdate(), history=0)
     return view.coins + view.paid_coins
@@ -205,7 +196,7 @@ def _pay_review(request: HttpRequest, resident: Resident) -> HttpResponse:
     if qr:
         decoded = _decode(qr)
         if decoded.reference:
-            found = _payment_request(decoded.reference)
+            found = selectors.payment_request_get(request_id=decoded.reference)
             context |= {
                 "merchant": found.merchant,
                 "amount": found.amount,

@@ -76,10 +76,7 @@ def _owner(request: HttpRequest) -> User:
 
 def _own_shop(request: HttpRequest, merchant_id: str) -> Merchant:
     """The signed-in owner's shop; another owner's shop is as unknown as one that does not exist."""
-    shop = Merchant.objects.select_related("area", "municipality").filter(pk=merchant_id, user=_owner(request)).first()
-    if shop is None:
-        raise NotFound("wallet.merchant_unknown", ja="このお店は見つかりません。", en="Unknown shop.")
-    return shop
+    return selectors.merchant_owned(user=_owner(request), merchant_id=merchant_id)
 
 
 def _qr_image(payload: str) -> str:
@@ -151,7 +148,7 @@ def _refusal(error: AppError) -> AppError:
 @require_GET
 @merchant_required
 def shop_home(request: HttpRequest) -> HttpResponse:
-    shops = Merchant.objects.select_related("area", "municipality").filter(user=_owner(request)).order_by("name")
+    shops = selectors.merchants_owned(user=_owner(request))
     return render(request, "wallet/shop_home.html", {"shops": shops})
 
 

@@ -24,12 +24,11 @@ from django.views.decorators.http import require_POST
 
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Invalid, NotFound, PermissionDenied
-from hiroba.identity.models import Resident, ResidentStatus, User
+from hiroba.identity.models import User
 from hiroba.tenancy import errors as tenancy_errors
 from hiroba.tenancy.models import CurrencyArea, Municipality, Role
 from hiroba.tenancy.selectors import StaffScope, area_get, municipality_get, staff_scope
-from hiroba.wallet import selectors_staff
-from hiroba.wallet.models import PrintedCard
+from hiroba.wallet import selectors, selectors_staff
 from hiroba.wallet.selectors_staff import DayVolume
 from hiroba.wallet.services import accounts, cards, merchants, money, settlement
 from hiroba.wallet.services.settlement import PERIOD
@@ -303,19 +302,7 @@ def _card_issue(request: HttpRequest, m: Municipality, scope: StaffScope) -> Htt
                 ja="入力内容を確認してください。",
                 en="Check the resident, the PIN and the daily limit.",
             )
-        resident = (
-            Resident.objects.filter(
-                pairwise_id=form.cleaned_data["resident"].strip(),
-                municipality_id=m.lg_code,
-                status=ResidentStatus.ACTIVE,
-            )
-            .select_related("municipality")
-            .first()
-        )
-        if resident is None:
-            raise NotFound(
-                "wallet.resident_unknown", ja="この市区町村の住民が見つかりません。", en="No such resident here."
-            )
+        resident = selectors.town_resident(lg_code=m.lg_code, pairwise_id=form.cleaned_data["resident"])
         card, pdf = cards.card_issue(
             resident=resident,
             pin=form.cleaned_data["pin"],
@@ -336,7 +323,7 @@ def _card_act(request: HttpRequest, m: Municipality, scope: StaffScope, action: 
     actor = Actor.from_request(request)
     try:
         card_id = form.cleaned_data["card_id"] if form.is_valid() else ""
-        if not PrintedCard.objects.filter(pk=card_id, resident__municipality_id=m.lg_code).exists():
+        if not selectors.town_card_exists(lg_code=m.lg_code, card_id=card_id):
             raise NotFound("wallet.card_unknown", ja="このカードは見つかりません。", en="Unknown card.")
         if action == "lost":
             cards.card_report_lost(card_id=card_id, actor=actor)
