@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,9 +19,11 @@ from hiroba.wallet.formats.jpqr import (
     encode,
     parse_tlv,
 )
+from hiroba.wallet.formats.tests import SHARED_SAMPLES
 
-SAMPLE = Path("/work/shared/samples/jpqr/go-emv-code_payloads.json")
-CASES: list[dict[str, Any]] = json.loads(SAMPLE.read_text(encoding="utf-8"))["cases"] if SAMPLE.exists() else []
+SAMPLE = SHARED_SAMPLES / "jpqr" / "go-emv-code_payloads.json"
+# A missing sample fails the run here, at collection, instead of leaving the sample tests with no cases.
+CASES: list[dict[str, Any]] = json.loads(SAMPLE.read_text(encoding="utf-8"))["cases"]
 VALID = [case for case in CASES if case["valid"]]
 INVALID = [case for case in CASES if not case["valid"]]
 GENERIC = [case for case in VALID if case["decoder"].startswith("generic")]

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hiroba.wallet.formats.tests import SHARED_SAMPLES
 from hiroba.wallet.formats.zengin import (
     DATA_FIELDS,
     END_FIELDS,
@@ -35,7 +36,7 @@ from hiroba.wallet.formats.zengin import (
     write,
 )
 
-SAMPLES = Path(__file__).resolve().parents[4].parent / "shared" / "samples" / "zengin"
+SAMPLES = SHARED_SAMPLES / "zengin"
 SAMPLE = SAMPLES / "zengin4j_sougou-furikomi.txt"
 EXPECTED = SAMPLES / "zengin4j_sougou-furikomi.expected.txt"
 SAMPLE_SHA256 = "60be5a41dfd3417a103a87550892a17519e7472f519b56ddc58c9a57457cb44f"
