@@ -7,8 +7,8 @@ one. This module (free of Django) finds them in text:
   from the RIGHT (P_1 is the 11th digit), Q_n = n + 1 for 1 <= n <= 6 and Q_n = n - 5 for 7 <= n <= 11,
   r = (Σ P_n·Q_n) mod 11, and the check digit is 0 when r <= 1, else 11 - r. Read left to right, the weights of
   the first 11 digits are 6 5 4 3 2 7 6 5 4 3 2;
-* a *candidate* is 12 digits not adjacent to other digits, written as one run ("123456789018") or in 4-4-4
-  groups joined by a space or a dash ("1234 5678 9018", "1234-5678-9018"), with ASCII or full-width digits
+* a *candidate* is 12 digits not adjacent to other digits, written as one run ("dddddddddddd") or in 4-4-4
+  groups joined by a space or a dash ("dddd dddd dddd", "dddd-dddd-dddd"), with ASCII or full-width digits
   (０-９) and the full-width space and dashes too. A grouped candidate must also not continue into another digit
   group ("1234-5678-9018-3456" is a card number, not a candidate). A 13-digit corporate number, any longer run
   and an 11-digit phone number (090-1234-5678) are never candidates.
@@ -101,8 +101,8 @@ def _mask_once(text: str, spans: list[tuple[int, int]]) -> str:
 def mask_individual_numbers(text: str, *, require_check_digit: bool = False) -> str:
     """`text` with each candidate replaced by MASK; by default every candidate, valid check digit or not (logs).
 
-    Masks until none is left: masking "123456789018 1234 5678 9018" frees the second number from the digit that
-    kept it from standing alone. Each pass removes at least 12 digits, so this ends.
+    Masks until none is left: in "dddddddddddd dddd dddd dddd", masking the run frees the grouped number from the
+    digit that kept it from standing alone. Each pass removes at least 12 digits, so this ends.
     """
     while spans := find_individual_numbers(text, require_check_digit=require_check_digit):
         text = _mask_once(text, spans)

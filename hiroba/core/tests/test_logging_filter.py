@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import linecache
 import logging
 import logging.config
 from collections.abc import Iterator
@@ -21,9 +22,10 @@ from config.settings import base
 from hiroba.core import logging as masking
 from hiroba.core.logging import IndividualNumberFilter
 from hiroba.core.mynumber import MASK, find_individual_numbers
+from hiroba.core.tests.fixtures import INDIVIDUAL_NUMBER, full_width, grouped
 
-NUMBER = "123456789018"  # valid: see test_mynumber.test_check_digit_of_a_hand_computed_example
-WRITTEN_FORMS = [NUMBER, "1234 5678 9018", "1234-5678-9018", "１２３４５６７８９０１８", "１２３４－５６７８－９０１８"]
+NUMBER = INDIVIDUAL_NUMBER
+WRITTEN_FORMS = [NUMBER, grouped(), grouped(separator="-"), full_width(NUMBER), full_width(grouped(separator="－"))]
 
 
 def _console_handler_from_project_logging() -> logging.Handler:
@@ -128,7 +130,15 @@ def test_a_number_in_a_logged_exception_is_masked(project_log: tuple[logging.Log
 def test_a_number_in_stack_info_is_masked(project_log: tuple[logging.Logger, io.StringIO]) -> None:
     logger, output = project_log
 
-    logger.info("checkpoint", stack_info=True, extra={"resident_id": "123456789018"})  # the stack shows this line
+    # a line of code that carries the number, so that the stack printed with the record shows it: the source is
+    # given to linecache under its own file name (no file in the repository holds such a line)
+    source = f'logger.info("checkpoint", stack_info=True)  # note: {NUMBER}\n'
+    filename = "<line with a number>"
+    linecache.cache[filename] = (len(source), None, [source], filename)
+    try:
+        exec(compile(source, filename, "exec"), {"logger": logger})  # noqa: S102 (a fixed line written above)
+    finally:
+        del linecache.cache[filename]
 
     _assert_masked(output)
     (line,) = _lines(output)

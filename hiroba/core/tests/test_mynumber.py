@@ -17,6 +17,7 @@ from hiroba.core.mynumber import (
     is_individual_number,
     mask_individual_numbers,
 )
+from hiroba.core.tests.fixtures import BLIND_SPOT, INDIVIDUAL_NUMBER, full_width, grouped
 from hiroba.core.validators import ensure_no_individual_number, refuse_individual_number
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -74,7 +75,7 @@ def test_check_digit_of_a_hand_computed_example() -> None:
 
     # when / then
     assert check_digit(first11) == 8
-    assert is_individual_number("123456789018")
+    assert is_individual_number(INDIVIDUAL_NUMBER)
     assert not is_individual_number("123456789017")
 
 
@@ -105,7 +106,15 @@ def test_any_eleven_digits_with_their_check_digit_are_accepted(number: str) -> N
 
 @pytest.mark.parametrize(
     "value",
-    ["", "12345678901", "1234567890180", "１２３４５６７８９０１８", "12345678901a", " 123456789018", "١٢٣٤٥٦٧٨٩٠١٨"],
+    [
+        "",
+        "12345678901",
+        INDIVIDUAL_NUMBER + "0",
+        full_width(INDIVIDUAL_NUMBER),
+        "12345678901a",
+        " " + INDIVIDUAL_NUMBER,
+        INDIVIDUAL_NUMBER.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),  # Arabic-Indic digits
+    ],
 )
 def test_only_exactly_twelve_ascii_digits_can_be_an_individual_number(value: str) -> None:
     assert not is_individual_number(value)
@@ -119,9 +128,11 @@ def test_check_digit_refuses_anything_but_eleven_ascii_digits(value: str) -> Non
 
 def test_a_single_changed_digit_can_go_unnoticed_when_the_remainder_moves_between_0_and_1() -> None:
     # "00000000006" has r = 1 and "00000000000" has r = 0; both give check digit 0, so changing the 11th digit of
-    # the valid 000000000060 from 6 to 0 gives 000000000000, which is valid too.
-    assert is_individual_number("000000000060")
-    assert is_individual_number("000000000000")
+    # the first number of BLIND_SPOT from 6 to 0 gives the second, which is valid too.
+    before, after = BLIND_SPOT
+    assert [i for i in range(12) if before[i] != after[i]] == [10]
+    assert is_individual_number(before)
+    assert is_individual_number(after)
 
 
 @given(valid_numbers, st.integers(min_value=0, max_value=11), st.integers(min_value=1, max_value=9))
@@ -161,13 +172,13 @@ def test_a_valid_number_in_japanese_text_is_found_in_any_written_form(
 @pytest.mark.parametrize(
     "text",
     [
-        "番号は123456789018です",
-        "1234 5678 9018",
-        "1234-5678-9018",
-        "１２３４５６７８９０１８",
-        "１２３４－５６７８－９０１８",
-        "１２３４\u3000５６７８\u3000９０１８",
-        "(1234ー5678ー9018)",
+        f"番号は{INDIVIDUAL_NUMBER}です",
+        grouped(),
+        grouped(separator="-"),
+        full_width(INDIVIDUAL_NUMBER),
+        full_width(grouped(separator="－")),
+        full_width(grouped(separator="\u3000")),
+        f"({grouped(separator='ー')})",
     ],
 )
 def test_the_usual_written_forms_are_found(text: str) -> None:
@@ -250,13 +261,13 @@ def test_masking_replaces_exactly_the_found_spans(parts: list[tuple[str, str]], 
 
 
 def test_masking_frees_a_number_kept_from_standing_alone_by_a_masked_one() -> None:
-    assert mask_individual_numbers("123456789018 1234 5678 9018") == f"{MASK} {MASK}"
+    assert mask_individual_numbers(f"{INDIVIDUAL_NUMBER} {grouped()}") == f"{MASK} {MASK}"
 
 
 # --- the validators ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", ["マイナンバーは 1234-5678-9018 です", "１２３４５６７８９０１８"])
+@pytest.mark.parametrize("value", [f"マイナンバーは {grouped(separator='-')} です", full_width(INDIVIDUAL_NUMBER)])
 def test_the_django_validator_refuses_an_individual_number(value: str) -> None:
     with pytest.raises(ValidationError) as caught:
         refuse_individual_number(value)
@@ -275,7 +286,7 @@ def test_the_django_validator_accepts_what_is_not_an_individual_number(value: st
 
 def test_the_api_check_raises_invalid_naming_the_field() -> None:
     with pytest.raises(Invalid) as caught:
-        ensure_no_individual_number("1234 5678 9018", field="note")
+        ensure_no_individual_number(grouped(), field="note")
 
     assert caught.value.code == "identity.individual_number"
     assert caught.value.status == 422

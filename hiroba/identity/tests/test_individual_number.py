@@ -10,12 +10,12 @@ import pytest
 from django.test import Client
 
 from hiroba.core.mynumber import check_digit
+from hiroba.core.tests.fixtures import INDIVIDUAL_NUMBER, full_width, grouped
 from hiroba.identity.models import User
 from hiroba.identity.tests.cardflow import enroll
 
-# A made-up number with a valid check digit (the rule is in hiroba.core.mynumber).
-FIRST11 = "12345678901"
-NUMBER = FIRST11 + str(check_digit(FIRST11))
+# The one made-up number with a valid check digit the tests use (hiroba.core.tests.fixtures).
+NUMBER = INDIVIDUAL_NUMBER
 
 
 @pytest.fixture
@@ -28,9 +28,9 @@ def resident(rig: Any, demo: Any, client: Client) -> Client:
     "written",
     [
         NUMBER,
-        f"{NUMBER[:4]} {NUMBER[4:8]} {NUMBER[8:]}",
-        f"{NUMBER[:4]}-{NUMBER[4:8]}-{NUMBER[8:]}",
-        NUMBER.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+        grouped(),
+        grouped(separator="-"),
+        full_width(NUMBER),
     ],
 )
 def test_the_my_data_page_refuses_an_individual_number(resident: Client, written: str) -> None:
@@ -53,7 +53,7 @@ def test_the_api_refuses_an_individual_number(resident: Client) -> None:
 
 
 def test_an_ordinary_name_with_digits_is_accepted(resident: Client) -> None:
-    wrong_check = FIRST11 + str((check_digit(FIRST11) + 1) % 10)
+    wrong_check = NUMBER[:11] + str((check_digit(NUMBER[:11]) + 1) % 10)
     response = resident.patch(
         "/api/v1/identity/me",
         {"display_name": f"見本 {wrong_check}"},

@@ -235,8 +235,8 @@ def test_dynamic_code_with_everything() -> None:
         {"amount": 10**13},
         {"amount": True},
         {"reference": "r" * 26},
-        {"jpqr_store_code": ("000000000000", "0001", "000001", "000001")},
-        {"jpqr_store_code": ("000000000000a", "0001", "000001", "000001")},
+        {"jpqr_store_code": ("0" * 12, "0001", "000001", "000001")},  # 12 digits where 13 belong
+        {"jpqr_store_code": ("0" * 12 + "a", "0001", "000001", "000001")},
     ],
 )
 def test_invalid_fields_are_refused_on_construction(changes: dict[str, Any]) -> None:
