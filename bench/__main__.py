@@ -14,8 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.pg import throwaway_database
+
 N = 2000
-PG_ADMIN = os.environ.get("HIROBA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def _run(database_url: str) -> None:
@@ -77,21 +78,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, "-m", "bench", f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"], check=True)
     subprocess.run([sys.executable, "-m", "bench.signin"], check=True)
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute("DROP DATABASE IF EXISTS hiroba_bench")
-            conn.execute("CREATE DATABASE hiroba_bench")
-    except psycopg.OperationalError:
-        print("postgresql: not reachable, skipped")
-        return
-    try:
-        url = PG_ADMIN.rsplit("/", 1)[0] + "/hiroba_bench"
-        subprocess.run([sys.executable, "-m", "bench", url], check=True)
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS hiroba_bench")
+    with throwaway_database("hiroba_bench") as url:
+        if url:
+            subprocess.run([sys.executable, "-m", "bench", url], check=True)
     subprocess.run([sys.executable, "-m", "bench.ledger"], check=True)
     subprocess.run([sys.executable, "-m", "bench.api"], check=True)
 

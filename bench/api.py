@@ -20,9 +20,10 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-PG_ADMIN = os.environ.get("HIROBA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+from bench.pg import throwaway_database, url_of
+
 DB_NAME = "hiroba_bench_api"
-DB_URL = PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
+DB_URL = url_of(DB_NAME)
 PORT = 8765
 SERVER_WORKERS = int(os.environ.get("HIROBA_BENCH_SERVER_WORKERS", "4"))
 CLIENTS = int(os.environ.get("HIROBA_BENCH_CLIENTS", "8"))
@@ -210,20 +211,9 @@ def _run() -> None:
 
 
 def main() -> None:
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-    except psycopg.OperationalError:
-        print("postgresql: not reachable, API benchmark skipped")
-        return
-    try:
-        _run()
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    with throwaway_database(DB_NAME) as url:
+        if url:
+            _run()
 
 
 if __name__ == "__main__":

@@ -26,12 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from bench.pg import throwaway_database, url_of
+
 if TYPE_CHECKING:
     from hiroba.ledger.models import Account
 
-PG_ADMIN = os.environ.get("HIROBA_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 DB_NAME = "hiroba_bench_ledger"
-DB_URL = PG_ADMIN.rsplit("/", 1)[0] + "/" + DB_NAME
+DB_URL = url_of(DB_NAME)
 CHAIN = "saku"
 WORKERS = 8
 SECONDS = float(os.environ.get("HIROBA_BENCH_SECONDS", "8"))
@@ -269,20 +270,9 @@ def _run() -> None:
 
 def main() -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {DB_NAME}")
-    except psycopg.OperationalError:
-        print("postgresql: not reachable, ledger benchmark skipped")
-        return
-    try:
-        _run()
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    with throwaway_database(DB_NAME) as url:
+        if url:
+            _run()
 
 
 if __name__ == "__main__":

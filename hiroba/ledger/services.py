@@ -19,7 +19,7 @@ from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
 from hiroba.core.audit import Actor, audit_record
-from hiroba.core.errors import NotFound
+from hiroba.core.errors import Conflict, NotFound
 from hiroba.ledger import errors
 from hiroba.ledger.chain import PostingLink
 from hiroba.ledger.lots import LotView, NotEnoughInLots, allocate
@@ -437,8 +437,8 @@ def journal_void_expired(*, now: datetime | None = None) -> int:
         try:
             journal_void(key=key)
             count += 1
-        except Exception as error:
-            if getattr(error, "code", "") != "ledger.not_pending":
+        except Conflict as error:  # committed or voided by someone else meanwhile: nothing left to do
+            if error.code != "ledger.not_pending":
                 raise
     return count
 

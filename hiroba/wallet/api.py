@@ -228,15 +228,11 @@ def budget(request: HttpRequest, lg_code: str, body: BudgetIn) -> dict[str, Any]
     return _journal(journal, body.amount)
 
 
-def _town_resident(lg_code: str, pairwise: str) -> Resident:
-    return selectors.town_resident(lg_code=lg_code, pairwise_id=pairwise)
-
-
 @router.post("/municipalities/{lg_code}/coin-refunds", response=JournalOut, summary="Refund paid coins in cash")
 def coin_refund(request: HttpRequest, lg_code: str, body: SellIn) -> dict[str, Any]:
     _require(request, Role.COUNTER, lg_code)
     journal = prepaid.paid_coins_refund(
-        resident=_town_resident(lg_code, body.resident),
+        resident=selectors.town_resident(lg_code=lg_code, pairwise_id=body.resident),
         amount=body.amount,
         key=_key(request),
         on=timezone.localdate(),
@@ -249,7 +245,7 @@ def coin_refund(request: HttpRequest, lg_code: str, body: SellIn) -> dict[str, A
 def coin_sale(request: HttpRequest, lg_code: str, body: SellIn) -> dict[str, Any]:
     _require(request, Role.COUNTER, lg_code)
     journal = money.coins_sell(
-        resident=_town_resident(lg_code, body.resident),
+        resident=selectors.town_resident(lg_code=lg_code, pairwise_id=body.resident),
         amount=body.amount,
         key=_key(request),
         on=timezone.localdate(),

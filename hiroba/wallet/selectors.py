@@ -59,17 +59,17 @@ def wallet_view(*, resident: Resident, on: date, history: int = 20) -> WalletVie
         ),
         key=lambda h: (h.expires_on, h.kind),
     )
+    own = {a.pk for a in accounts}
     moves: list[tuple[datetime, str, int, str]] = []
     for j in (
         Journal.objects.filter(
             Q(postings__debit__in=accounts) | Q(postings__credit__in=accounts), state=JournalState.POSTED
         )
         .distinct()
+        .prefetch_related("postings")
         .order_by("-final_at")[:history]
     ):
-        signed = 0
-        for p in j.postings.all():
-            signed += p.amount * ((p.credit_id in {a.pk for a in accounts}) - (p.debit_id in {a.pk for a in accounts}))
+        signed = sum(p.amount * ((p.credit_id in own) - (p.debit_id in own)) for p in j.postings.all())
         if j.final_at is not None:
             moves.append((j.final_at.astimezone(TOKYO), j.kind, signed, j.key))
     return WalletView(
@@ -92,10 +92,14 @@ def expiring_soon(*, resident: Resident, on: date, within_days: int = 30) -> lis
 def merchant_payments(*, merchant: Merchant, since: datetime, limit: int = 50) -> list[tuple[datetime, str, int, str]]:
     """Incoming payments and refunds of a shop, newest first (for its live screen)."""
     rows = []
-    for j in Journal.objects.filter(
-        memo__merchant=merchant.pk, kind__in=("payment", "refund"), state=JournalState.POSTED, final_at__gte=since
-    ).order_by("-final_at")[:limit]:
-        amount = j.postings.aggregate(total=Sum("amount"))["total"] or 0
+    for j in (
+        Journal.objects.filter(
+            memo__merchant=merchant.pk, kind__in=("payment", "refund"), state=JournalState.POSTED, final_at__gte=since
+        )
+        .annotate(total=Sum("postings__amount"))
+        .order_by("-final_at")[:limit]
+    ):
+        amount = j.total or 0
         if j.final_at is not None:
             rows.append((j.final_at.astimezone(TOKYO), j.kind, amount if j.kind == "payment" else -amount, j.key))
     return rows

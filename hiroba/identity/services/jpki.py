@@ -297,7 +297,7 @@ def card_verify(
         )
     except jpki.JpkiError as error:
         if error.code == "jpki.bad_signature":
-            throttle_hit_quietly(_cert_key(proof))
+            _count_failure(_cert_key(proof))
         audit_failure(reason=error.code, subject=_certificate_subject(proof), step=step)
         raise _refusal(error) from error
     except AppError as error:
@@ -305,7 +305,7 @@ def card_verify(
         raise
 
 
-def throttle_hit_quietly(cert_key: str) -> None:
+def _count_failure(cert_key: str) -> None:
     # the block takes effect on the next attempt; this one is refused for its own reason
     with contextlib.suppress(AppError):
         throttle_hit(CERT_FAILURES, key=cert_key)

@@ -105,14 +105,18 @@ class SettlementRun:
 def _statements(area: CurrencyArea, period: Period, rule: AreaSettings) -> list[Statement]:
     start, end = period.bounds()
     rows: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
-    for journal in Journal.objects.filter(
-        chain=area.slug,
-        kind__in=("payment", "refund"),
-        state=JournalState.POSTED,
-        final_at__gte=start,
-        final_at__lt=end,
-    ).order_by("final_at", "pk"):
-        amount = journal.postings.aggregate(total=Sum("amount"))["total"] or 0
+    for journal in (
+        Journal.objects.filter(
+            chain=area.slug,
+            kind__in=("payment", "refund"),
+            state=JournalState.POSTED,
+            final_at__gte=start,
+            final_at__lt=end,
+        )
+        .annotate(total=Sum("postings__amount"))
+        .order_by("final_at", "pk")
+    ):
+        amount = journal.total or 0
         assert journal.final_at is not None  # noqa: S101 (posted journals are final)
         when = journal.final_at.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M:%S")
         rows[str(journal.memo["merchant"])].append(
