@@ -7,10 +7,13 @@ literally; tests derive the written forms they need from here.
 
 from __future__ import annotations
 
+from hiroba.core.mynumber import check_digit
+
 INDIVIDUAL_NUMBER = "123456789018"
 
-# The check digit's blind spot: changing one digit of the first number gives the second, and both are valid.
-BLIND_SPOT = ("000000000060", "000000000000")
+# The check digit's blind spot: ten zeros then 6 (r = 1) and eleven zeros (r = 0) both take check digit 0, so
+# changing that one digit of the first number gives the second, and both are valid.
+BLIND_SPOT = ("0" * 10 + "6" + str(check_digit("0" * 10 + "6")), "0" * 11 + str(check_digit("0" * 11)))
 
 _FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
