@@ -2,7 +2,8 @@
 
 One chain per currency area (or per municipality outside any area): areas never wait on each other. A journal
 joins its chain when it is final (posted, or voided after being pending); its hash covers the previous hash, its
-place in the chain, its idempotency key, kind, state and every posting with the lots each posting used.
+place in the chain, and a digest of its idempotency key, kind, state, time and every posting with the lots each
+posting used.
 """
 
 from __future__ import annotations
@@ -35,11 +36,10 @@ class JournalLink:
     final_at: str  # ISO 8601, UTC
     postings: Sequence[PostingLink]
 
-    def digest(self) -> str:
+    def body_digest(self) -> str:
+        """SHA-256 of everything but the journal's place in the chain: known before the chain head is locked."""
         body = {
             "chain": self.chain,
-            "seq": self.seq,
-            "prev": self.prev_hash,
             "key": self.key,
             "kind": self.kind,
             "state": self.state,
@@ -48,6 +48,15 @@ class JournalLink:
         }
         canonical = json.dumps(body, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def digest(self) -> str:
+        return link_hash(self.prev_hash, self.seq, self.body_digest())
+
+
+def link_hash(prev_hash: str, seq: int, body_digest: str) -> str:
+    """The journal's hash: SHA-256 of "<previous hash>:<seq>:<body digest>" in hex. The database computes the same
+    expression while it moves the chain head, so the head is locked for one statement only."""
+    return hashlib.sha256(f"{prev_hash}:{seq}:{body_digest}".encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,11 +73,14 @@ class JournalState(models.TextChoices):
 
 
 class ChainHead(models.Model):
-    """The end of one journal chain; finalising a journal locks this row (after the accounts)."""
+    """The end of one journal chain. Finalising a journal moves it in one UPDATE (after the accounts are locked),
+    which also computes the new hash; `prev_hash` keeps the hash it replaced so that the same statement can return
+    both ends of the new link."""
 
     key = models.CharField(max_length=40, primary_key=True)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
+    prev_hash = models.CharField(max_length=64, default="0" * 64)
 
     def __str__(self) -> str:
         return f"{self.key}@{self.last_seq}"

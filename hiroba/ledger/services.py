@@ -10,23 +10,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
 from hiroba.core.audit import Actor, audit_record
 from hiroba.core.errors import Conflict, NotFound
-from hiroba.ledger import errors
-from hiroba.ledger.chain import PostingLink
+from hiroba.ledger import errors, rows
+from hiroba.ledger.chain import JournalLink, PostingLink
 from hiroba.ledger.lots import LotView, NotEnoughInLots, allocate
-from hiroba.ledger.models import Account, AccountKind, ChainHead, Journal, JournalState, Lot, LotMove, Posting, Unit
-from hiroba.ledger.selectors import journal_link, posting_links
+from hiroba.ledger.models import Account, AccountKind, Journal, JournalState, Lot, LotMove, Posting, Unit
+from hiroba.ledger.selectors import posting_links
 
-MAX_CASE_ACCOUNTS = 16
 MAX_AMOUNT = 10**12  # one trillion: far above any municipal budget, far below the 64-bit limit
 
 
@@ -145,12 +143,6 @@ def _check(moves: Sequence[Move], chain: str) -> None:
             raise errors.bad_journal("the lots taken do not add up to the amount")
 
 
-def _lock(account_ids: Iterable[int]) -> dict[int, Account]:
-    """Row locks in ascending id order (no-key locks on PostgreSQL: balances change, keys never do)."""
-    rows = Account.objects.select_for_update(no_key=True).filter(pk__in=sorted(set(account_ids))).order_by("pk")
-    return {a.pk: a for a in rows}
-
-
 def _existing(key: str, fingerprint: str) -> Journal | None:
     found = Journal.objects.filter(key=key).first()
     if found is not None and found.fingerprint != fingerprint:
@@ -177,9 +169,6 @@ def journal_post(
     memo = memo or {}
     _check(moves, chain)
     fingerprint = _fingerprint(kind, chain, moves, {**memo, "reverses": reverses.key if reverses else None})
-    found = _existing(key, fingerprint)
-    if found is not None:
-        return found
     try:
         return _post(
             key=key,
@@ -195,7 +184,8 @@ def journal_post(
             audit=audit,
         )
     except IntegrityError:
-        # the same key committed by another request at the same moment: answer as a replay would
+        # The key is taken: a replay, or the same request committed by another worker a moment ago (its insert
+        # waited for that one). Answer as the first request was answered; a different request is refused.
         found = _existing(key, fingerprint)
         if found is None:
             raise
@@ -219,20 +209,10 @@ def _post(
 ) -> Journal:
     now = at or timezone.now()
     today = on or timezone.localdate(now)
-    if pending_for is not None and any(m.credit.has_lots for m in moves):
-        raise errors.bad_journal("a pending journal cannot credit a resident account")
-    accounts = _lock([m.debit.pk for m in moves] + [m.credit.pk for m in moves])
-    plan = _Plan()
-    for m in moves:
-        plan.deltas[m.debit.pk] -= m.amount
-        plan.deltas[m.credit.pk] += m.amount
-        plan.reserve[m.debit.pk] += m.amount
-    for account_id, amount in plan.reserve.items():
-        account = accounts[account_id]
-        if not account.may_go_negative and account.balance - account.reserved < amount:
-            raise errors.insufficient(account.key)
     pending = pending_for is not None
-    journal = Journal.objects.create(
+    if pending and any(m.credit.has_lots for m in moves):
+        raise errors.bad_journal("a pending journal cannot credit a resident account")
+    journal = Journal(
         key=key,
         fingerprint=fingerprint,
         kind=kind,
@@ -243,14 +223,41 @@ def _post(
         pending_until=now + pending_for if pending_for is not None else None,
         reverses=reverses,
     )
-    postings = Posting.objects.bulk_create(
-        [
-            Posting(journal=journal, debit_id=m.debit.pk, credit_id=m.credit.pk, unit=m.debit.unit, amount=m.amount)
-            for m in moves
-        ]
+    # The journal row first: a replayed key fails on its unique index before any account is locked.
+    journal.pk = rows.journal_insert(
+        key=key,
+        fingerprint=fingerprint,
+        kind=kind,
+        chain=chain,
+        state=journal.state,
+        created_at=now,
+        pending_until=journal.pending_until,
+        memo=memo,
+        reverses_id=reverses.pk if reverses else None,
     )
-    lot_moves = _apply_lots(moves, postings, accounts, today=today)
-    if audit is not None:
+    accounts = rows.accounts_lock([m.debit.pk for m in moves] + [m.credit.pk for m in moves])
+    plan = _Plan()
+    for m in moves:
+        plan.deltas[m.debit.pk] -= m.amount
+        plan.deltas[m.credit.pk] += m.amount
+        plan.reserve[m.debit.pk] += m.amount
+    for account_id, amount in plan.reserve.items():
+        account = accounts[account_id]
+        if not account.may_go_negative and account.balance - account.reserved < amount:
+            raise errors.insufficient(next(m.debit.key for m in moves if m.debit.pk == account_id))
+    posting_ids = rows.postings_insert(journal.pk, [(m.debit.pk, m.credit.pk, m.debit.unit, m.amount) for m in moves])
+    lots_by_posting = _apply_lots(moves, posting_ids, accounts, today=today)
+    if pending:
+        rows.accounts_add(plan.reserve, "reserved")
+    else:
+        rows.accounts_add(plan.deltas, "balance")
+        journal.final_at = now
+        links = [
+            PostingLink(m.debit.key, m.credit.key, m.debit.unit, m.amount, tuple(lots))
+            for m, lots in zip(moves, lots_by_posting, strict=True)
+        ]
+        _seal(journal, links)
+    if audit is not None:  # last: the municipality's audit chain is locked only from here to the commit
         audit_record(
             tag=audit.tag,
             actor=audit.actor,
@@ -258,152 +265,122 @@ def _post(
             data={**audit.data, "journal": key},
             municipality=audit.municipality,
         )
-    if pending:
-        _add(plan.reserve, "reserved")
-        return journal
-    _add(plan.deltas, "balance")
-    # The chain head is locked last and held briefly: everything above is already written.
-    head = _head(chain)
-    journal.seq, journal.prev_hash, journal.final_at = head.last_seq + 1, head.last_hash, now
-    by_posting: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for move in lot_moves:
-        by_posting[move.posting_id].append((move.lot_id, move.amount))
-    links = [
-        PostingLink(m.debit.key, m.credit.key, m.debit.unit, m.amount, tuple(by_posting[p.pk]))
-        for m, p in zip(moves, postings, strict=True)
-    ]
-    _seal(journal, head, links)
     return journal
 
 
-def _add(changes: dict[int, int], field: str) -> None:
-    """Apply per-account changes in one UPDATE (a CASE over the accounts); a large batch with few distinct amounts
-    (1,000 equal grants) uses one UPDATE per amount instead, to keep the statement small."""
-    changed = {account_id: change for account_id, change in changes.items() if change}
-    if not changed:
-        return
-    if len(changed) <= MAX_CASE_ACCOUNTS:
-        by_account = Case(
-            *[When(pk=pk, then=Value(change)) for pk, change in changed.items()], output_field=BigIntegerField()
-        )
-        Account.objects.filter(pk__in=list(changed)).update(**{field: F(field) + by_account})
-        return
-    by_amount: dict[int, list[int]] = defaultdict(list)
-    for account_id, change in changed.items():
-        by_amount[change].append(account_id)
-    for change, ids in by_amount.items():
-        Account.objects.filter(pk__in=ids).update(**{field: F(field) + change})
-
-
 def _apply_lots(
-    moves: Sequence[Move], postings: Sequence[Posting], accounts: dict[int, Account], *, today: date
-) -> list[LotMove]:
-    lot_moves: list[LotMove] = []
-    new_lots: list[tuple[Posting, Lot]] = []
-    for m, posting in zip(moves, postings, strict=True):
+    moves: Sequence[Move], posting_ids: Sequence[int], accounts: dict[int, rows.Locked], *, today: date
+) -> list[list[tuple[int, int]]]:
+    """Take from, create and restore lots for each posting; returns each posting's (lot id, signed amount) moves
+    in the order they are written (the order in which the chain hashes them)."""
+    spending = sorted({m.debit.pk for m in moves if accounts[m.debit.pk].has_lots and not m.take})
+    usable = (
+        {account_id: [LotView(*lot) for lot in lots] for account_id, lots in rows.lots_usable(spending, today).items()}
+        if spending
+        else {}
+    )
+    per_posting: list[list[tuple[int, int]]] = [[] for _ in moves]
+    allocated: list[tuple[int, int]] = []
+    new_lots: list[tuple[int, tuple[int, str, bool, date, int, int]]] = []
+    for index, (m, posting_id) in enumerate(zip(moves, posting_ids, strict=True)):
         for lot_id, amount in m.take:
-            taken_from = Lot.objects.filter(pk=lot_id, account_id=m.debit.pk, remaining__gte=amount)
-            if not taken_from.update(remaining=F("remaining") - amount):
+            if not rows.lot_take(lot_id, m.debit.pk, amount):
                 raise errors.insufficient(m.debit.key)
-            lot_moves.append(LotMove(posting=posting, lot_id=lot_id, amount=-amount))
-        if accounts[m.debit.pk].has_lots and not m.take:
-            views = [
-                LotView(pk, expires_on, remaining)
-                for pk, expires_on, remaining in Lot.objects.filter(
-                    account_id=m.debit.pk, remaining__gt=0, expires_on__gte=today
-                ).values_list("pk", "expires_on", "remaining")
-            ]
+            per_posting[index].append((lot_id, -amount))
+        if m.debit.pk in usable:
             try:
-                taken = allocate(views, m.amount, on=today)
+                taken = allocate(usable[m.debit.pk], m.amount, on=today)
             except NotEnoughInLots:
                 raise errors.insufficient(m.debit.key) from None
-            for lot_id, amount in taken:
-                Lot.objects.filter(pk=lot_id).update(remaining=F("remaining") - amount)
-                lot_moves.append(LotMove(posting=posting, lot_id=lot_id, amount=-amount))
+            spent = dict(taken)  # a later posting of the same journal sees what this one left
+            usable[m.debit.pk] = [
+                LotView(lot.id, lot.expires_on, lot.remaining - spent.get(lot.id, 0)) for lot in usable[m.debit.pk]
+            ]
+            allocated += taken
+            per_posting[index] += [(lot_id, -amount) for lot_id, amount in taken]
         if m.lot is not None:
-            new_lots.append(
-                (
-                    posting,
-                    Lot(
-                        account_id=m.credit.pk,
-                        funder_id=m.lot.funder,
-                        paid=m.lot.paid,
-                        expires_on=m.lot.expires_on,
-                        amount=m.amount,
-                        remaining=m.amount,
-                        created_by=posting,
-                    ),
-                )
-            )
+            lot = m.lot
+            new_lots.append((index, (m.credit.pk, lot.funder, lot.paid, lot.expires_on, m.amount, posting_id)))
         for lot_id, amount in m.restore:
-            restored = Lot.objects.filter(pk=lot_id, account_id=m.credit.pk, remaining__lte=F("amount") - amount)
-            if not restored.update(remaining=F("remaining") + amount):
+            if not rows.lot_restore(lot_id, m.credit.pk, amount):
                 raise errors.bad_journal("a lot cannot take back more than was spent from it")
-            lot_moves.append(LotMove(posting=posting, lot_id=lot_id, amount=amount))
-    created = Lot.objects.bulk_create([lot for _, lot in new_lots])
-    lot_moves += [
-        LotMove(posting=posting, lot_id=lot.pk, amount=lot.amount)
-        for (posting, _), lot in zip(new_lots, created, strict=True)
-    ]
-    # inserted in this order, so each posting's moves keep the order (by id) in which the chain hashes them
-    return LotMove.objects.bulk_create(lot_moves)
+            per_posting[index].append((lot_id, amount))
+    rows.lots_take_allocated(allocated)
+    if new_lots:
+        created = rows.lots_insert([row for _, row in new_lots])
+        for (index, row), lot_id in zip(new_lots, created, strict=True):
+            per_posting[index].append((lot_id, row[4]))
+    rows.lot_moves_insert(
+        [
+            (posting_id, lot_id, amount)
+            for posting_id, lots in zip(posting_ids, per_posting, strict=True)
+            for lot_id, amount in lots
+        ]
+    )
+    return per_posting
 
 
-def _head(chain: str) -> ChainHead:
-    """The chain's head, locked: always after the accounts, so the lock order is the same everywhere."""
-    head, _ = ChainHead.objects.select_for_update().get_or_create(key=chain)
-    return head
-
-
-def _seal(journal: Journal, head: ChainHead, links: list[PostingLink] | None = None) -> None:
-    """Hash the final journal (with its postings and lot moves) and move the head to it."""
+def _seal(journal: Journal, links: list[PostingLink] | None = None) -> None:
+    """Hash the final journal (with its postings and lot moves) into its chain: the chain head is locked by this
+    one statement and held until the commit, after every other write of the journal is done."""
     if links is None:
         links = posting_links([journal.pk])[journal.pk]
-    journal.hash = journal_link(journal, links).digest()
-    Journal.objects.filter(pk=journal.pk).update(
-        seq=journal.seq,
-        prev_hash=journal.prev_hash,
-        final_at=journal.final_at,
-        hash=journal.hash,
+    assert journal.final_at is not None  # noqa: S101 (set by every caller)
+    body = JournalLink(
+        chain=journal.chain,
+        seq=0,
+        prev_hash="",
+        key=journal.key,
+        kind=journal.kind,
         state=journal.state,
+        final_at=journal.final_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        postings=links,
+    ).body_digest()
+    journal.seq, journal.prev_hash, journal.hash = rows.chain_seal(
+        chain=journal.chain,
+        journal_id=journal.pk,
+        body_digest=body,
+        state=journal.state,
+        final_at=journal.final_at,
         pending_until=journal.pending_until,
     )
-    ChainHead.objects.filter(pk=head.pk).update(last_seq=journal.seq, last_hash=journal.hash)
 
 
 def _finalise(journal: Journal, state: JournalState, now: datetime) -> None:
-    head = _head(journal.chain)
     journal.state = state
-    journal.seq = head.last_seq + 1
-    journal.prev_hash = head.last_hash
     journal.final_at = now
-    _seal(journal, head)
+    _seal(journal)
 
 
 # ---------------------------------------------------------------- two-phase
 
 
-def _pending(key: str) -> tuple[Journal, list[Posting], dict[int, Account]]:
+def _pending(key: str) -> tuple[Journal, list[Posting]]:
     postings = list(Posting.objects.filter(journal__key=key).order_by("pk"))
     if not postings:
         raise NotFound("ledger.journal_not_found", ja="取引が見つかりません。", en="No such transaction.")
-    accounts = _lock([p.debit_id for p in postings] + [p.credit_id for p in postings])
+    rows.accounts_lock([p.debit_id for p in postings] + [p.credit_id for p in postings])
     journal = Journal.objects.select_for_update().get(key=key)
     if journal.state != JournalState.PENDING:
         raise errors.not_pending(key, journal.state)
-    return journal, postings, accounts
+    return journal, postings
 
 
 @transaction.atomic(durable=True)
 def journal_commit(*, key: str) -> Journal:
     """Post a pending journal: reserved value leaves the debit accounts and reaches the credit accounts."""
-    journal, postings, _ = _pending(key)
+    journal, postings = _pending(key)
     now = timezone.now()
     if journal.pending_until is not None and journal.pending_until <= now:
         raise errors.pending_expired(key)
+    balance: dict[int, int] = defaultdict(int)
+    reserved: dict[int, int] = defaultdict(int)
     for p in postings:
-        Account.objects.filter(pk=p.debit_id).update(balance=F("balance") - p.amount, reserved=F("reserved") - p.amount)
-        Account.objects.filter(pk=p.credit_id).update(balance=F("balance") + p.amount)
+        balance[p.debit_id] -= p.amount
+        reserved[p.debit_id] -= p.amount
+        balance[p.credit_id] += p.amount
+    rows.accounts_add(reserved, "reserved")  # first, so that no statement sees balance below reserved
+    rows.accounts_add(balance, "balance")
     _finalise(journal, JournalState.POSTED, now)
     return journal
 
@@ -411,21 +388,19 @@ def journal_commit(*, key: str) -> Journal:
 @transaction.atomic(durable=True)
 def journal_void(*, key: str) -> Journal:
     """Cancel a pending journal: the reservation ends and the lots it used are restored."""
-    journal, postings, _ = _pending(key)
+    journal, postings = _pending(key)
     _void(journal, postings)
     return journal
 
 
 def _void(journal: Journal, postings: Sequence[Posting]) -> None:
+    reserved: dict[int, int] = defaultdict(int)
     for p in postings:
-        Account.objects.filter(pk=p.debit_id).update(reserved=F("reserved") - p.amount)
-    restores = [
-        LotMove(posting_id=m.posting_id, lot_id=m.lot_id, amount=-m.amount)
-        for m in LotMove.objects.filter(posting__in=postings, amount__lt=0)
-    ]
-    for m in restores:
-        Lot.objects.filter(pk=m.lot_id).update(remaining=F("remaining") + m.amount)
-    LotMove.objects.bulk_create(restores)
+        reserved[p.debit_id] -= p.amount
+    rows.accounts_add(reserved, "reserved")
+    restores = [(m.posting_id, m.lot_id, -m.amount) for m in LotMove.objects.filter(posting__in=postings, amount__lt=0)]
+    rows.lots_take_allocated([(lot_id, -amount) for _, lot_id, amount in restores])
+    rows.lot_moves_insert(restores)
     _finalise(journal, JournalState.VOIDED, timezone.now())
 
 

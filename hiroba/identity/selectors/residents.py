@@ -72,7 +72,9 @@ def resident_list(*, lg_code: str, include_ended: bool = False) -> list[Resident
 def resident_current(*, user: User) -> Resident | None:
     """The signed-in resident's residency in their current municipality."""
     return (
-        Resident.objects.select_related("municipality").filter(person__user=user, status=ResidentStatus.ACTIVE).first()
+        Resident.objects.select_related("municipality__currency_area")
+        .filter(person__user=user, status=ResidentStatus.ACTIVE)
+        .first()
     )
 
 

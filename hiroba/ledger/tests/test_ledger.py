@@ -185,6 +185,16 @@ def test_history_cannot_be_edited(area: dict[str, Account]) -> None:
         Journal.objects.update(kind="other")
 
 
+def test_the_database_refuses_a_posting_in_another_unit(area: dict[str, Account]) -> None:
+    journal = grant(area, "hanako", 100)
+    rows = [(area["saku"].pk, area["shop"].pk, "coin", 5), (area["saku"].pk, area["shop"].pk, "point", 5)]
+    with pytest.raises(IntegrityError, match=r"ledger\.unit"), transaction.atomic():
+        Posting.objects.bulk_create(
+            [Posting(journal=journal, debit_id=d, credit_id=c, unit=u, amount=a) for d, c, u, a in rows]
+        )
+    assert Posting.objects.filter(journal=journal).count() == 1
+
+
 def test_verify_reports_a_tampered_balance_and_a_tampered_posting(area: dict[str, Account]) -> None:
     grant(area, "hanako", 100)
     Account.objects.filter(key="m:shop").update(balance=5)
