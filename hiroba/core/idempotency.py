@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Callable
 from http import HTTPStatus
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from hiroba.core.errors import AppError, Conflict, Invalid
@@ -65,6 +65,11 @@ class IdempotencyMiddleware:
         if storable and owner != "anonymous":
             try:
                 with transaction.atomic():
+                    if connection.vendor == "postgresql":
+                        # A stored answer only spares a retry the work: the act's own key (a journal's, say) still
+                        # catches a replay if a crash loses this row, so its commit need not wait for the disk.
+                        with connection.cursor() as cursor:
+                            cursor.execute("SET LOCAL synchronous_commit TO OFF")
                     IdempotentRequest.objects.create(
                         owner=owner,
                         key=key,
