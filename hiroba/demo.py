@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from hiroba.core.audit import Actor
+from hiroba.core.fiscal import fiscal_year
 from hiroba.identity.selectors import user_exists
 from hiroba.tenancy import services
 from hiroba.tenancy.models import CurrencyArea, Municipality, Role
@@ -225,7 +226,7 @@ def demo_wallet(today: dt.date) -> str:
     first = last.replace(day=1)
     period = first.strftime("%Y-%m")
     for town in Municipality.objects.filter(currency_area=area):
-        for year in {accounts.fiscal_year(first), accounts.fiscal_year(today)}:
+        for year in {fiscal_year(first), fiscal_year(today)}:
             money.budget_appropriate(
                 municipality=town, year=year, amount=2_000_000, key=f"demo:budget:{town.lg_code}:{year}", actor=operator
             )

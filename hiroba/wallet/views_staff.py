@@ -24,13 +24,14 @@ from django.views.decorators.http import require_POST
 
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Invalid, NotFound, PermissionDenied
+from hiroba.core.fiscal import fiscal_year
 from hiroba.identity.models import User
 from hiroba.tenancy import errors as tenancy_errors
 from hiroba.tenancy.models import CurrencyArea, Municipality, Role
 from hiroba.tenancy.selectors import StaffScope, area_get, municipality_get, staff_scope
 from hiroba.wallet import selectors, selectors_staff
 from hiroba.wallet.selectors_staff import DayVolume
-from hiroba.wallet.services import accounts, cards, merchants, money, settlement
+from hiroba.wallet.services import cards, merchants, money, settlement
 from hiroba.wallet.services.settlement import PERIOD
 
 FORM_KEY = r"\A[A-Za-z0-9_-]{16,64}\Z"  # the one-time form token: what secrets.token_urlsafe gives
@@ -162,7 +163,7 @@ def _wallet_context(
     card_error: str = "",
 ) -> dict[str, Any]:
     today = timezone.localdate()
-    year = accounts.fiscal_year(today)
+    year = fiscal_year(today)
     budgets = selectors_staff.town_budgets(scope=scope, lg_code=m.lg_code, current_year=year)
     volumes = selectors_staff.town_daily_payments(scope=scope, lg_code=m.lg_code, today=today)
     return {

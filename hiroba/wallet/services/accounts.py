@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from hiroba.core.errors import Invalid
 from hiroba.identity.models import Resident
 from hiroba.ledger.models import Account, AccountKind, Unit
 from hiroba.ledger.services import account_open
 from hiroba.tenancy.models import CurrencyArea, Municipality
-
-
-def fiscal_year(day: date) -> int:
-    """Japanese fiscal years run April to March: 2026-03-31 belongs to FY2025."""
-    return day.year if day.month >= 4 else day.year - 1  # noqa: PLR2004 (April)
-
-
-def fiscal_year_end(day: date) -> date:
-    return date(fiscal_year(day) + 1, 3, 31)
 
 
 def chain_of(municipality: Municipality) -> str:

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Conflict, Invalid
+from hiroba.core.fiscal import fiscal_year, fiscal_year_end
 from hiroba.identity.models import Resident
 from hiroba.ledger.models import Journal
 from hiroba.ledger.services import Audit, Move, NewLot, journal_post
@@ -79,7 +80,7 @@ def points_award(
 ) -> Journal:
     """One batched journal of points for many residents of one town (health awards call this)."""
     issuer = accounts.points_issuance(municipality)
-    expires = accounts.fiscal_year_end(on)
+    expires = fiscal_year_end(on)
     moves = [
         Move(issuer, accounts.resident_points(r), amount_check(points), lot=NewLot(municipality.lg_code, expires))
         for r, points in awards
@@ -131,7 +132,7 @@ def points_convert(
     moves = [
         Move(accounts.resident_points(resident), accounts.points_issuance(town), points),
         Move(
-            accounts.budget(town, accounts.fiscal_year(on)),
+            accounts.budget(town, fiscal_year(on)),
             accounts.resident_wallet(resident),
             coins,
             lot=NewLot(town.lg_code, on + timedelta(days=rule.coin_lifetime_days)),

@@ -11,17 +11,18 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from hiroba.core.fiscal import fiscal_year
 from hiroba.identity.models import AccountKind, User
 from hiroba.ledger.models import Journal
 from hiroba.wallet.models import AreaSettings
-from hiroba.wallet.services import accounts, merchants, money, payments
+from hiroba.wallet.services import merchants, money, payments
 from hiroba.wallet.tests.conftest import OPERATOR, TODAY
 
 
 @pytest.fixture
 def wallet(saku: dict[str, Any]) -> dict[str, Any]:
     """The Saku data, with a budget for the fiscal year the pages run in (they use today's date)."""
-    year = accounts.fiscal_year(timezone.localdate())
+    year = fiscal_year(timezone.localdate())
     if year != TODAY.year:  # the fixture appropriates for FY2026
         for m in saku["town"].values():
             money.budget_appropriate(

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from hiroba.core.fiscal import fiscal_year
 from hiroba.core.models import AuditRecord
 from hiroba.ledger.models import Account, Journal, Lot, Posting
 from hiroba.ledger.services import Move, NewLot, journal_post
@@ -49,7 +50,7 @@ def _today() -> date:
 def _fund(saku: dict[str, Any], who: str, points: int, *, on: date, at: datetime | None = None) -> None:
     """Points awarded and converted into coins funded by the resident's town (budget of that fiscal year)."""
     resident = saku[who]
-    year = accounts.fiscal_year(on)
+    year = fiscal_year(on)
     money.budget_appropriate(
         municipality=resident.municipality, year=year, amount=500_000, key=f"t:budget:{who}:{year}", actor=OPERATOR
     )
@@ -71,7 +72,7 @@ def test_budget_is_appropriated_once_however_often_the_form_is_sent(saku: dict[s
     client = login("saku-finance")
     page = client.get(WALLET)
     assert page.status_code == 200
-    year = accounts.fiscal_year(_today())
+    year = fiscal_year(_today())
     budget = f"b:{SAKU}:{year}"
     before = Account.objects.filter(key=budget).values_list("balance", flat=True).first() or 0
     form = {"action": "budget", "year": year, "amount": 250_000, "token": _token(page)}
@@ -207,7 +208,7 @@ def test_the_figures_match_the_ledger_after_a_conversion_and_a_payment(saku: dic
 
     # then the budget figures are the budget account's postings
     assert response.status_code == 200
-    year = accounts.fiscal_year(today)
+    year = fiscal_year(today)
     account = Account.objects.get(key=f"b:{SAKU}:{year}")
     credited = Posting.objects.filter(credit=account).aggregate(total=Sum("amount"))["total"]
     budget = response.context["budget"]
