@@ -19,7 +19,6 @@ import posixpath
 import re
 import unicodedata
 import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -223,13 +222,6 @@ def _scan(
             en=f"The XML is truncated or malformed (line {error.lineno}).",
             where=where,
         ) from None
-    except zlib.error as error:
-        raise ImportRefused(
-            "import.bad_zip",
-            ja="アーカイブ内のファイルが壊れています。",
-            en="A file in the archive is damaged.",
-            where=where,
-        ) from error
 
 
 def _hl7(*names: str) -> _Path:

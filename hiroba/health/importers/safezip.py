@@ -7,6 +7,7 @@ import io
 import posixpath
 import stat
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, BinaryIO
@@ -69,7 +70,10 @@ class _Bounded(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        chunk = self._raw.read(len(buffer))
+        try:
+            chunk = self._raw.read(len(buffer))
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as error:
+            raise _damaged(self._name) from error
         self._read += len(chunk)
         if self._read > self._limit:
             raise ImportRefused(
@@ -82,17 +86,23 @@ class _Bounded(io.RawIOBase):
         return len(chunk)
 
 
+def _damaged(name: str) -> ImportRefused:
+    return ImportRefused(
+        "import.bad_zip",
+        ja="アーカイブ内のファイルが壊れています。",
+        en="A file in the archive is damaged.",
+        where=name,
+    )
+
+
 @contextmanager
 def open_member(archive: zipfile.ZipFile, name: str, *, limit: int = MAX_MEMBER_BYTES) -> Iterator[BinaryIO]:
-    """A buffered, size-bounded stream of one member; a corrupt member raises ImportRefused when read."""
+    """A buffered, size-bounded stream of one member; a corrupt member raises ImportRefused when read. Errors of the
+    caller's own work inside the block (a full disk, say) pass through unchanged."""
     info = archive.getinfo(name)
     try:
-        with archive.open(info) as raw:
-            yield io.BufferedReader(_Bounded(raw, info, limit), buffer_size=1024 * 1024)
-    except (zipfile.BadZipFile, EOFError, OSError) as error:
-        raise ImportRefused(
-            "import.bad_zip",
-            ja="アーカイブ内のファイルが壊れています。",
-            en="A file in the archive is damaged.",
-            where=name,
-        ) from error
+        raw = archive.open(info)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as error:
+        raise _damaged(name) from error
+    with raw:
+        yield io.BufferedReader(_Bounded(raw, info, limit), buffer_size=1024 * 1024)
