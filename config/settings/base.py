@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "hiroba.tenancy",
     "hiroba.ledger",
     "hiroba.wallet",
+    "hiroba.health",
 ]
 
 MIDDLEWARE = [

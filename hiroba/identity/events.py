@@ -10,6 +10,8 @@ class IdentityEvent(StrEnum):
     RESIDENT_MOVED_OUT = "identity:resident:moved-out"
     RESIDENT_MOVED_IN = "identity:resident:moved-in"
     RESIDENT_DELETED = "identity:resident:deleted"
+    CONSENT_GRANTED = "identity:consent:granted"
+    CONSENT_WITHDRAWN = "identity:consent:withdrawn"
     CREDENTIAL_LINKED = "identity:credential:linked"
     CRL_LOADED = "identity:crl:loaded"
     SIGNIN_RESIDENT = "identity:signin:resident"

@@ -41,3 +41,9 @@ def lookup_hash(kind: str, *parts: str) -> str:
     """A keyed, one-way stand-in for an external identifier (certificate serial, OIDC subject, IP address)."""
     message = "\x00".join((kind, *parts)).encode()
     return hmac.new(_key(settings.IDENTITY_LOOKUP_KEY, "lookup"), message, hashlib.sha256).hexdigest()
+
+
+def purpose_key(purpose: str) -> bytes:
+    """A secret for another app's keyed hashes (health's insurance-card keys), derived from the lookup key so that
+    the operator manages one secret, and separated by purpose so that one table cannot be joined with another."""
+    return hmac.new(_key(settings.IDENTITY_LOOKUP_KEY, "lookup"), f"key:{purpose}".encode(), hashlib.sha256).digest()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -162,10 +162,13 @@ def journal_post(
     reverses: Journal | None = None,
     at: datetime | None = None,
     audit: Audit | None = None,
+    inside: Callable[[Journal], None] | None = None,
 ) -> Journal:
     """Post (or, with `pending_for`, hold) one balanced journal. Idempotent on `key`. `reverses` names the journal
     that a refund or correction undoes, in whole or in part. `at` dates a journal in the past when history is
-    imported (the demo's previous month); the chain still orders journals by when they were sealed."""
+    imported (the demo's previous month); the chain still orders journals by when they were sealed. `inside` runs
+    in the journal's own transaction, once (not on a replay), so that another app's record of what the journal
+    was for (health's award rows) commits with it or not at all."""
     memo = memo or {}
     _check(moves, chain)
     fingerprint = _fingerprint(kind, chain, moves, {**memo, "reverses": reverses.key if reverses else None})
@@ -182,6 +185,7 @@ def journal_post(
             reverses=reverses,
             at=at,
             audit=audit,
+            inside=inside,
         )
     except IntegrityError:
         # The key is taken: a replay, or the same request committed by another worker a moment ago (its insert
@@ -206,6 +210,7 @@ def _post(
     reverses: Journal | None,
     at: datetime | None,
     audit: Audit | None,
+    inside: Callable[[Journal], None] | None,
 ) -> Journal:
     now = at or timezone.now()
     today = on or timezone.localdate(now)
@@ -257,6 +262,8 @@ def _post(
             for m, lots in zip(moves, lots_by_posting, strict=True)
         ]
         _seal(journal, links)
+    if inside is not None:
+        inside(journal)
     if audit is not None:  # last: the municipality's audit chain is locked only from here to the commit
         audit_record(
             tag=audit.tag,

@@ -15,7 +15,7 @@ from hiroba.core.audit import Actor
 from hiroba.core.errors import Invalid, PermissionDenied
 from hiroba.core.models import Channel
 from hiroba.identity.models import Resident, User
-from hiroba.identity.selectors import resident_current
+from hiroba.identity.selectors import resident_current, town_resident
 from hiroba.tenancy.models import Role
 from hiroba.tenancy.selectors import municipality_get, staff_scope
 from hiroba.wallet import selectors
@@ -232,7 +232,7 @@ def budget(request: HttpRequest, lg_code: str, body: BudgetIn) -> dict[str, Any]
 def coin_refund(request: HttpRequest, lg_code: str, body: SellIn) -> dict[str, Any]:
     _require(request, Role.COUNTER, lg_code)
     journal = prepaid.paid_coins_refund(
-        resident=selectors.town_resident(lg_code=lg_code, pairwise_id=body.resident),
+        resident=town_resident(lg_code=lg_code, pairwise_id=body.resident),
         amount=body.amount,
         key=_key(request),
         on=timezone.localdate(),
@@ -245,7 +245,7 @@ def coin_refund(request: HttpRequest, lg_code: str, body: SellIn) -> dict[str, A
 def coin_sale(request: HttpRequest, lg_code: str, body: SellIn) -> dict[str, Any]:
     _require(request, Role.COUNTER, lg_code)
     journal = money.coins_sell(
-        resident=selectors.town_resident(lg_code=lg_code, pairwise_id=body.resident),
+        resident=town_resident(lg_code=lg_code, pairwise_id=body.resident),
         amount=body.amount,
         key=_key(request),
         on=timezone.localdate(),

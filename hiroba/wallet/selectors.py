@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q, QuerySet, Sum
 
 from hiroba.core.errors import NotFound
-from hiroba.identity.models import Resident, ResidentStatus, User
+from hiroba.identity.models import Resident, User
 from hiroba.ledger.models import Account, Journal, JournalState, Lot, LotMove
 from hiroba.tenancy.models import CurrencyArea
 from hiroba.wallet.models import AreaSettings, Merchant, PaymentRequest, PrintedCard
@@ -161,20 +161,6 @@ def merchant_owned(*, user: User, merchant_id: str) -> Merchant:
     if shop is None:
         raise NotFound("wallet.merchant_unknown", ja="このお店は見つかりません。", en="Unknown shop.")
     return shop
-
-
-def town_resident(*, lg_code: str, pairwise_id: str) -> Resident:
-    """An active resident of the town, found by the pairwise ID the town knows them by (counter work)."""
-    resident = (
-        Resident.objects.filter(pairwise_id=pairwise_id.strip(), municipality_id=lg_code, status=ResidentStatus.ACTIVE)
-        .select_related("municipality")
-        .first()
-    )
-    if resident is None:
-        raise NotFound(
-            "wallet.resident_unknown", ja="この市区町村の住民が見つかりません。", en="No such resident here."
-        )
-    return resident
 
 
 def town_card_exists(*, lg_code: str, card_id: str) -> bool:

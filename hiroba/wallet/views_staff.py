@@ -26,6 +26,7 @@ from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Invalid, NotFound, PermissionDenied
 from hiroba.core.fiscal import fiscal_year
 from hiroba.identity.models import User
+from hiroba.identity.selectors import town_resident
 from hiroba.tenancy import errors as tenancy_errors
 from hiroba.tenancy.models import CurrencyArea, Municipality, Role
 from hiroba.tenancy.selectors import StaffScope, area_get, municipality_get, staff_scope
@@ -303,7 +304,7 @@ def _card_issue(request: HttpRequest, m: Municipality, scope: StaffScope) -> Htt
                 ja="入力内容を確認してください。",
                 en="Check the resident, the PIN and the daily limit.",
             )
-        resident = selectors.town_resident(lg_code=m.lg_code, pairwise_id=form.cleaned_data["resident"])
+        resident = town_resident(lg_code=m.lg_code, pairwise_id=form.cleaned_data["resident"])
         card, pdf = cards.card_issue(
             resident=resident,
             pin=form.cleaned_data["pin"],

@@ -12,11 +12,12 @@ from django.test import Client
 from django.utils import timezone
 
 from hiroba.core.audit import Actor
+from hiroba.core.fiscal import fiscal_year
 from hiroba.demo import demo_load
 from hiroba.identity.models import Resident, User
 from hiroba.identity.tests.factories import make_resident
 from hiroba.wallet.models import Merchant
-from hiroba.wallet.services import accounts, money, payments
+from hiroba.wallet.services import money, payments
 from hiroba.wallet.tests.factories import saku_area
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,7 +35,7 @@ def site(live_server: Any) -> str:
 @pytest.fixture
 def shop(site: str) -> Merchant:
     """An approved bakery in Saku with its owner's merchant account."""
-    bakery: Merchant = saku_area(year=accounts.fiscal_year(timezone.localdate()))["shops"]["202177"]
+    bakery: Merchant = saku_area(year=fiscal_year(timezone.localdate()))["shops"]["202177"]
     owner = User.objects.create_user("bakery-owner", None, full_name="見本 店主", kind="merchant")
     Merchant.objects.filter(pk=bakery.pk).update(user=owner)
     return bakery

@@ -15,11 +15,12 @@ from django.test import Client
 from django.utils import timezone
 
 from hiroba.core.audit import Actor
+from hiroba.core.fiscal import fiscal_year
 from hiroba.demo import demo_load
 from hiroba.identity.models import Resident
 from hiroba.ledger.models import Journal
 from hiroba.wallet.models import Merchant
-from hiroba.wallet.services import accounts, money, payments
+from hiroba.wallet.services import money, payments
 from hiroba.wallet.tests.factories import saku_area
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -38,7 +39,7 @@ def site(live_server: Any) -> str:
 def _saku() -> tuple[Resident, Merchant]:
     """The wallet tests' Saku area for this fiscal year, and hanako of 佐久市 with 1,000 points."""
     today = timezone.localdate()
-    saku = saku_area(year=accounts.fiscal_year(today))
+    saku = saku_area(year=fiscal_year(today))
     hanako = saku["hanako"]
     money.points_award(municipality=hanako.municipality, awards=[(hanako, 1000)], key="award", on=today, reason="steps")
     return hanako, saku["shops"]["202088"]

@@ -14,4 +14,5 @@ class HirobaCommand(BaseCommand):
         try:
             return super().execute(*args, **options)
         except AppError as error:
-            raise CommandError(f"{error.code}: {error.message_en} / {error.message_ja}") from error
+            where = f" ({error.detail['where']})" if "where" in error.detail else ""
+            raise CommandError(f"{error.code}: {error.message_en} / {error.message_ja}{where}") from error

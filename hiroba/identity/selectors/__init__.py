@@ -2,10 +2,20 @@
 
 from hiroba.identity.selectors.accounts import user_exists
 from hiroba.identity.selectors.residents import (
+    consents_active,
     municipality_for_address,
     my_data,
     resident_current,
     resident_list,
+    town_resident,
 )
 
-__all__ = ["municipality_for_address", "my_data", "resident_current", "resident_list", "user_exists"]
+__all__ = [
+    "consents_active",
+    "municipality_for_address",
+    "my_data",
+    "resident_current",
+    "resident_list",
+    "town_resident",
+    "user_exists",
+]

@@ -9,7 +9,8 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
-from hiroba.identity.models import CredentialBinding, Person, Resident, ResidentStatus, User
+from hiroba.core.errors import NotFound
+from hiroba.identity.models import Consent, CredentialBinding, Person, Resident, ResidentStatus, User
 from hiroba.tenancy.models import Municipality
 
 
@@ -119,3 +120,25 @@ def my_data(*, user: User) -> MyData | None:
         consents=consents,
         residencies=residencies,
     )
+
+
+def consents_active(*, resident_ids: list[int], prefix: str) -> set[tuple[int, str]]:
+    """(resident id, purpose) of the active consents whose purpose starts with `prefix`."""
+    rows = Consent.objects.filter(
+        resident_id__in=resident_ids, purpose__startswith=prefix, withdrawn_at__isnull=True
+    ).values_list("resident_id", "purpose")
+    return set(rows)
+
+
+def town_resident(*, lg_code: str, pairwise_id: str) -> Resident:
+    """An active resident of the town, found by the pairwise ID the town knows them by (counter work, commands)."""
+    resident = (
+        Resident.objects.filter(pairwise_id=pairwise_id.strip(), municipality_id=lg_code, status=ResidentStatus.ACTIVE)
+        .select_related("municipality")
+        .first()
+    )
+    if resident is None:
+        raise NotFound(
+            "identity.resident_unknown", ja="この市区町村の住民が見つかりません。", en="No such resident here."
+        )
+    return resident

@@ -7,6 +7,7 @@ invitations, e-mail codes), `sessions` (sign-in, time-outs, sign-out everywhere)
 """
 
 from hiroba.identity.services.accounts import user_create
+from hiroba.identity.services.consents import consent_grant, consent_withdraw
 from hiroba.identity.services.jpki import (
     CardProof,
     challenge_issue,
@@ -35,6 +36,8 @@ from hiroba.identity.services.sessions import session_sign_in, session_sign_out,
 __all__ = [
     "CardProof",
     "challenge_issue",
+    "consent_grant",
+    "consent_withdraw",
     "credential_linkage_import",
     "crl_load",
     "email_code_send",

@@ -3,6 +3,7 @@ and coins bought with cash at a counter (前払式支払手段), kept apart from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -77,10 +78,14 @@ def points_award(
     on: date,
     reason: str,
     at: datetime | None = None,
+    expires_on: date | None = None,
+    memo: dict[str, object] | None = None,
+    inside: Callable[[Journal], None] | None = None,
 ) -> Journal:
-    """One batched journal of points for many residents of one town (health awards call this)."""
+    """One batched journal of points for many residents of one town (health awards call this). The points expire
+    on `expires_on`, by default at the end of the fiscal year of `on`."""
     issuer = accounts.points_issuance(municipality)
-    expires = fiscal_year_end(on)
+    expires = expires_on or fiscal_year_end(on)
     moves = [
         Move(issuer, accounts.resident_points(r), amount_check(points), lot=NewLot(municipality.lg_code, expires))
         for r, points in awards
@@ -97,9 +102,10 @@ def points_award(
         kind="points",
         chain=accounts.chain_of(municipality),
         on=on,
-        memo={"reason": reason},
+        memo={"reason": reason, **(memo or {})},
         moves=moves,
         at=at,
+        inside=inside,
     )
 
 

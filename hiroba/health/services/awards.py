@@ -1,0 +1,166 @@
+"""The daily award run: for each municipality, one ledger journal of points for every resident who earned some.
+
+A run for day D awards the completed days still open to late data (D-1 back to the rule's late-sync window).
+What each resident gets is what the rule says is due minus what earlier runs granted for the same days, so a
+re-run grants nothing and late data grants only the difference. The award rows that say which day, component and
+rule version each point was for are written inside the journal's own transaction; the journal's key is derived
+from those rows, so a run that is repeated after a crash replays the same journal instead of posting another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Max, Q, Sum
+
+from hiroba.core.audit import Actor, audit_record
+from hiroba.core.fiscal import fiscal_year_end, fiscal_year_start
+from hiroba.health import rules
+from hiroba.health.events import HealthEvent
+from hiroba.health.models import Award, CheckupRecord, DayStatus, RuleVersion, StepDay
+from hiroba.identity.models import Resident, ResidentStatus
+from hiroba.ledger.models import Journal
+from hiroba.tenancy.models import Municipality
+from hiroba.wallet.services.money import points_award
+
+NEVER = date(9999, 12, 31)  # the expiry of points a municipality lets run on
+
+
+@dataclass(frozen=True)
+class TownRun:
+    municipality: str
+    residents: int
+    points: int
+    journal: str  # the journal's key, or "" when nobody earned anything
+
+
+def rule_versions(municipality: Municipality) -> list[tuple[RuleVersion, rules.RuleVersion]]:
+    """The town's versions in order, each governing until the day before the next one starts."""
+    stored = list(RuleVersion.objects.filter(municipality=municipality).order_by("valid_from"))
+    out = []
+    for n, version in enumerate(stored):
+        until = stored[n + 1].valid_from - timedelta(days=1) if n + 1 < len(stored) else None
+        out.append(
+            (version, rules.RuleVersion(version.number, version.valid_from, until, rules.parse_rule(version.document)))
+        )
+    return out
+
+
+def histories(resident_ids: Sequence[int], *, since: date, until: date) -> dict[int, rules.History]:
+    """What the rule engine needs of each resident: counted step figures (the largest origin of each day) and
+    checkups from `since` to the day before `until`, and every grant from `since` plus any first-participation
+    grant before it. Residents whose person was deleted have no birth month and are left out."""
+    people = {
+        pk: (year, month)
+        for pk, year, month in Resident.objects.filter(pk__in=resident_ids, person__isnull=False).values_list(
+            "pk", "person__birth_year", "person__birth_month"
+        )
+    }
+    steps: dict[int, dict[date, int]] = defaultdict(dict)
+    for resident_id, day, figure in (
+        StepDay.objects.filter(resident_id__in=people, status=DayStatus.COUNTED, day__gte=since, day__lt=until)
+        .values("resident_id", "day")
+        .annotate(figure=Max("steps"))
+        .values_list("resident_id", "day", "figure")
+    ):
+        steps[resident_id][day] = figure
+    checkups: dict[int, list[rules.Checkup]] = defaultdict(list)
+    for resident_id, kind, day in CheckupRecord.objects.filter(
+        resident_id__in=people, day__gte=since, day__lt=until
+    ).values_list("resident_id", "kind", "day"):
+        checkups[resident_id].append(rules.Checkup(kind, day))
+    granted: dict[int, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for resident_id, day, component, points in (
+        Award.objects.filter(Q(day__gte=since) | Q(component=rules.FIRST_PARTICIPATION), resident_id__in=people)
+        .values("resident_id", "day", "component")
+        .annotate(points=Sum("points"))
+        .values_list("resident_id", "day", "component", "points")
+    ):
+        granted[resident_id][day][component] = points
+    return {
+        pk: rules.History(
+            birth_year=year,
+            birth_month=month,
+            steps=steps[pk],
+            checkups=tuple(checkups[pk]),
+            granted={day: dict(points) for day, points in granted[pk].items()},
+        )
+        for pk, (year, month) in people.items()
+    }
+
+
+def award_run(*, on: date, actor: Actor, municipality: Municipality | None = None) -> list[TownRun]:
+    """Award every municipality that has a rule (or only `municipality`) for the run of day `on`."""
+    towns = Municipality.objects.filter(
+        lg_code__in=RuleVersion.objects.values("municipality_id").distinct(),
+        **({"lg_code": municipality.lg_code} if municipality else {}),
+    ).order_by("lg_code")
+    return [_award_town(town, on=on, actor=actor) for town in towns]
+
+
+def _award_town(town: Municipality, *, on: date, actor: Actor) -> TownRun:
+    versions = rule_versions(town)
+    earliest = on - timedelta(days=rules.MAX_LATE_SYNC_DAYS + 1)
+    open_days = Q(day__gte=earliest, day__lt=on)
+    candidates = set(
+        StepDay.objects.filter(open_days, resident__municipality=town, status=DayStatus.COUNTED).values_list(
+            "resident_id", flat=True
+        )
+    ) | set(CheckupRecord.objects.filter(open_days, resident__municipality=town).values_list("resident_id", flat=True))
+    active = set(Resident.objects.filter(pk__in=candidates, status=ResidentStatus.ACTIVE).values_list("pk", flat=True))
+    engine_versions = [engine for _, engine in versions]
+    stored = {engine.number: version for version, engine in versions}
+    rows: list[tuple[int, date, str, int, int]] = []  # resident, day, component, version number, points
+    for resident_id, history in sorted(histories(sorted(active), since=fiscal_year_start(earliest), until=on).items()):
+        for due in rules.awards_due(engine_versions, history, today=on):
+            rows += [(resident_id, due.award.day, c, due.version, p) for c, p in due.award.points.items()]
+    if not rows:
+        return TownRun(town.lg_code, 0, 0, "")
+    totals: dict[int, int] = defaultdict(int)
+    for resident_id, _, _, _, points in rows:
+        totals[resident_id] += points
+    body = json.dumps(sorted((r, d.isoformat(), c, v, p) for r, d, c, v, p in rows), separators=(",", ":"))
+    key = f"health:{town.lg_code}:{on.isoformat()}:{hashlib.sha256(body.encode()).hexdigest()[:24]}"
+    latest = next(engine for engine in reversed(engine_versions) if engine.governs(on - timedelta(days=1)))
+    expires = fiscal_year_end(on) if rules.points_lapse_on(latest.rule, day=on) else NEVER
+    residents = {r.pk: r for r in Resident.objects.filter(pk__in=totals).select_related("municipality")}
+
+    def record(journal: Journal) -> None:
+        Award.objects.bulk_create(
+            [
+                Award(
+                    resident_id=r,
+                    day=d,
+                    component=c,
+                    rule_version=stored[v],
+                    points=p,
+                    journal_key=journal.key,
+                    run_on=on,
+                )
+                for r, d, c, v, p in rows
+            ]
+        )
+        audit_record(
+            tag=HealthEvent.AWARDS_POSTED,
+            actor=actor,
+            subject=f"journal:{journal.key}",
+            data={"residents": len(totals), "points": sum(totals.values()), "on": on.isoformat()},
+            municipality=town.lg_code,
+        )
+
+    points_award(
+        municipality=town,
+        awards=[(residents[r], points) for r, points in sorted(totals.items())],
+        key=key,
+        on=on,
+        reason="health",
+        expires_on=expires,
+        memo={"run_on": on.isoformat()},
+        inside=record,
+    )
+    return TownRun(town.lg_code, len(totals), sum(totals.values()), key)
