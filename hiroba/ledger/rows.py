@@ -23,7 +23,7 @@ from django.dispatch import receiver
 
 from hiroba.ledger.chain import GENESIS
 
-CHUNK = 1000  # rows per statement: far below both databases' limits on parameters
+CHUNK = 1000  # rows per SQLite statement: far below its limit on parameters (PostgreSQL takes one array a column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +53,16 @@ def _sha256_hex(expression: str) -> str:
 
 
 def _chunks(rows: Sequence[tuple[Any, ...]]) -> Iterator[Sequence[tuple[Any, ...]]]:
-    for first in range(0, len(rows), CHUNK):
-        yield rows[first : first + CHUNK]
+    size = max(len(rows), 1) if connection.vendor == "postgresql" else CHUNK
+    for first in range(0, len(rows), size):
+        yield rows[first : first + size]
+
+
+def _id_list(ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """`column IN (...)` as one array parameter on PostgreSQL (`= ANY`), a placeholder list on SQLite."""
+    if connection.vendor == "postgresql":
+        return "= ANY(%s::bigint[])", [_array_literal(ids)]
+    return "IN (" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
 
 
 def _array_element(value: object) -> str:
@@ -163,12 +171,12 @@ def accounts_lock(account_ids: Iterable[int]) -> dict[int, Locked]:
     the whole database for the transaction's first write instead)."""
     ids = sorted(set(account_ids))
     lock = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
-    placeholders = ", ".join(["%s"] * len(ids))
+    among, params = _id_list(ids)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, balance, reserved, may_go_negative, has_lots FROM ledger_account "  # noqa: S608
-            f"WHERE id IN ({placeholders}) ORDER BY id{lock}",
-            ids,
+            f"SELECT id, balance, reserved, may_go_negative, has_lots FROM ledger_account WHERE id {among} "  # noqa: S608
+            f"ORDER BY id{lock}",
+            params,
         )
         return {row[0]: Locked(row[0], row[1], row[2], bool(row[3]), bool(row[4])) for row in cursor.fetchall()}
 
@@ -197,13 +205,13 @@ def postings_insert(journal_id: int, rows: Sequence[tuple[int, int, str, int]]) 
 
 def lots_usable(account_ids: Sequence[int], on: date) -> dict[int, list[tuple[int, date, int]]]:
     """Per account, its lots with value left that are still good on `on`: (lot id, expires on, remaining)."""
-    placeholders = ", ".join(["%s"] * len(account_ids))
+    among, params = _id_list(account_ids)
     found: dict[int, list[tuple[int, date, int]]] = {pk: [] for pk in account_ids}
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT account_id, id, expires_on, remaining FROM ledger_lot "  # noqa: S608
-            f"WHERE account_id IN ({placeholders}) AND remaining > 0 AND expires_on >= %s",
-            [*account_ids, connection.ops.adapt_datefield_value(on)],
+            f"WHERE account_id {among} AND remaining > 0 AND expires_on >= %s",
+            [*params, connection.ops.adapt_datefield_value(on)],
         )
         for account_id, lot_id, expires_on, remaining in cursor.fetchall():
             day = expires_on if isinstance(expires_on, date) else date.fromisoformat(expires_on)
