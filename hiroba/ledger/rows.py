@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,9 +21,8 @@ from django.db import connection
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
+from hiroba.core.bulk import chunks, id_list, insert_rows, rows_source
 from hiroba.ledger.chain import GENESIS
-
-CHUNK = 1000  # rows per SQLite statement: far below its limit on parameters (PostgreSQL takes one array a column)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,72 +51,12 @@ def _sha256_hex(expression: str) -> str:
     return f"hiroba_sha256_hex({expression})"
 
 
-def _chunks(rows: Sequence[tuple[Any, ...]]) -> Iterator[Sequence[tuple[Any, ...]]]:
-    size = max(len(rows), 1) if connection.vendor == "postgresql" else CHUNK
-    for first in range(0, len(rows), size):
-        yield rows[first : first + size]
-
-
-def _id_list(ids: Sequence[int]) -> tuple[str, list[Any]]:
-    """`column IN (...)` as one array parameter on PostgreSQL (`= ANY`), a placeholder list on SQLite."""
-    if connection.vendor == "postgresql":
-        return "= ANY(%s::bigint[])", [_array_literal(ids)]
-    return "IN (" + ", ".join(["%s"] * len(ids)) + ")", list(ids)
-
-
-def _array_element(value: object) -> str:
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if value is None:
-        return "NULL"
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
-
-
-def _array_literal(values: Iterable[object]) -> str:
-    """A PostgreSQL array literal ('{1,2,3}'), cast by the statement to the column's type: building it here costs
-    a fraction of adapting a thousand Python values one by one."""
-    return "{" + ",".join(map(_array_element, values)) + "}"
-
-
-def _rows_source(types: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> tuple[str, list[Any]]:
-    """A row source with columns column1, column2, ... holding `rows`, and its parameters. PostgreSQL gets one
-    array per column (`unnest`), so a thousand rows are a handful of parameters; SQLite gets a VALUES list."""
-    if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{sql_type}[]" for sql_type in types)
-        names = ", ".join(f"column{n}" for n in range(1, len(types) + 1))
-        return f"unnest({arrays}) AS v({names})", [_array_literal(column) for column in zip(*rows, strict=True)]
-    one = "(" + ", ".join(["%s"] * len(types)) + ")"
-    return f"(VALUES {', '.join([one] * len(rows))}) AS v", [value for row in rows for value in row]
-
-
-def _insert(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[tuple[Any, ...]]) -> list[int]:
-    """Insert rows of (column name, PostgreSQL type) columns, returning their ids in the order given (ids grow in
-    row order within one statement)."""
-    names = ", ".join(name for name, _ in columns)
-    selected = ", ".join(f"v.column{n}" for n in range(1, len(columns) + 1))
-    ids: list[int] = []
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            source, params = _rows_source([sql_type for _, sql_type in columns], chunk)
-            cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT {selected} FROM {source} RETURNING id",  # noqa: S608
-                params,
-            )
-            ids += sorted(row[0] for row in cursor.fetchall())
-    return ids
-
-
 def _add_by_id(table: str, column: str, changes: Iterable[tuple[int, int]]) -> None:
     """`column += change` for each (id, change), one statement per chunk."""
     rows = [(pk, change) for pk, change in changes if change]
     with connection.cursor() as cursor:
-        for chunk in _chunks(rows):
-            source, params = _rows_source(["bigint", "bigint"], chunk)
+        for chunk in chunks(rows):
+            source, params = rows_source(["bigint", "bigint"], chunk)
             cursor.execute(
                 f"UPDATE {table} SET {column} = {column} + v.column2 FROM {source} "  # noqa: S608
                 f"WHERE {table}.id = v.column1",
@@ -171,7 +110,7 @@ def accounts_lock(account_ids: Iterable[int]) -> dict[int, Locked]:
     the whole database for the transaction's first write instead)."""
     ids = sorted(set(account_ids))
     lock = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
-    among, params = _id_list(ids)
+    among, params = id_list(ids)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, balance, reserved, may_go_negative, has_lots FROM ledger_account WHERE id {among} "  # noqa: S608
@@ -190,7 +129,7 @@ def accounts_add(changes: dict[int, int], column: str) -> None:
 
 def postings_insert(journal_id: int, rows: Sequence[tuple[int, int, str, int]]) -> list[int]:
     """(debit id, credit id, unit, amount) rows; their ids in the same order."""
-    return _insert(
+    return insert_rows(
         "ledger_posting",
         [
             ("journal_id", "bigint"),
@@ -205,7 +144,7 @@ def postings_insert(journal_id: int, rows: Sequence[tuple[int, int, str, int]]) 
 
 def lots_usable(account_ids: Sequence[int], on: date) -> dict[int, list[tuple[int, date, int]]]:
     """Per account, its lots with value left that are still good on `on`: (lot id, expires on, remaining)."""
-    among, params = _id_list(account_ids)
+    among, params = id_list(account_ids)
     found: dict[int, list[tuple[int, date, int]]] = {pk: [] for pk in account_ids}
     with connection.cursor() as cursor:
         cursor.execute(
@@ -247,7 +186,7 @@ def lot_restore(lot_id: int, account_id: int, amount: int) -> bool:
 
 def lots_insert(rows: Sequence[tuple[int, str, bool, date, int, int]]) -> list[int]:
     """(account id, funder lg_code, paid, expires on, amount, created-by posting id) rows: new lots, full."""
-    return _insert(
+    return insert_rows(
         "ledger_lot",
         [
             ("account_id", "bigint"),
@@ -268,7 +207,7 @@ def lots_insert(rows: Sequence[tuple[int, str, bool, date, int, int]]) -> list[i
 def lot_moves_insert(rows: Sequence[tuple[int, int, int]]) -> None:
     """(posting id, lot id, signed amount) rows."""
     if rows:
-        _insert("ledger_lotmove", [("posting_id", "bigint"), ("lot_id", "bigint"), ("amount", "bigint")], rows)
+        insert_rows("ledger_lotmove", [("posting_id", "bigint"), ("lot_id", "bigint"), ("amount", "bigint")], rows)
 
 
 def chain_seal(

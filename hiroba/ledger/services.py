@@ -70,6 +70,31 @@ class _Plan:
 # ---------------------------------------------------------------- accounts
 
 
+@dataclass(frozen=True)
+class AccountSpec:
+    """What an account is; its kind and unit decide whether it may go negative and whether it holds lots."""
+
+    key: str
+    kind: AccountKind
+    unit: Unit
+    chain: str
+    municipality_id: str | None = None
+    area_id: int | None = None
+    resident_id: int | None = None
+
+    def defaults(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "unit": self.unit,
+            "chain": self.chain,
+            "municipality_id": self.municipality_id,
+            "area_id": self.area_id,
+            "resident_id": self.resident_id,
+            "may_go_negative": self.kind in {AccountKind.POINTS_ISSUANCE, AccountKind.ISSUANCE, AccountKind.CASH},
+            "has_lots": self.kind in {AccountKind.RESIDENT_POINTS, AccountKind.RESIDENT_WALLET},
+        }
+
+
 def account_open(
     *,
     key: str,
@@ -80,22 +105,26 @@ def account_open(
     area_id: int | None = None,
     resident_id: int | None = None,
 ) -> Account:
-    """The account with this key, created on first use (kind and unit decide overdraft and lots)."""
-    issuing = kind in {AccountKind.POINTS_ISSUANCE, AccountKind.ISSUANCE, AccountKind.CASH}
-    account, _ = Account.objects.get_or_create(
-        key=key,
-        defaults={
-            "kind": kind,
-            "unit": unit,
-            "chain": chain,
-            "municipality_id": municipality_id,
-            "area_id": area_id,
-            "resident_id": resident_id,
-            "may_go_negative": issuing,
-            "has_lots": kind in {AccountKind.RESIDENT_POINTS, AccountKind.RESIDENT_WALLET},
-        },
-    )
+    """The account with this key, created on first use."""
+    spec = AccountSpec(key, kind, unit, chain, municipality_id, area_id, resident_id)
+    account, _ = Account.objects.get_or_create(key=key, defaults=spec.defaults())
     return account
+
+
+def accounts_open(specs: Sequence[AccountSpec], *, chunk: int = 5000) -> dict[str, Account]:
+    """Many accounts by key, creating the missing ones in bulk (an award batch opens thousands at once)."""
+    wanted = {spec.key: spec for spec in specs}
+    keys = list(wanted)
+    found: dict[str, Account] = {}
+    for first in range(0, len(keys), chunk):
+        found |= {a.key: a for a in Account.objects.filter(key__in=keys[first : first + chunk])}
+    missing = [spec for key, spec in wanted.items() if key not in found]
+    for first in range(0, len(missing), chunk):
+        part = missing[first : first + chunk]
+        # ignore_conflicts: another run may open the same account at the same moment; it is read back below
+        Account.objects.bulk_create([Account(key=s.key, **s.defaults()) for s in part], ignore_conflicts=True)
+        found |= {a.key: a for a in Account.objects.filter(key__in=[s.key for s in part])}
+    return found
 
 
 # ---------------------------------------------------------------- posting

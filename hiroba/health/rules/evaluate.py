@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import pairwise
 
 from hiroba.core.fiscal import fiscal_year_end, fiscal_year_start
@@ -288,6 +289,23 @@ def award_for_day(rule: Rule, history: History, *, day: date) -> DayAward:
     return _award(_Resident(rule, history), _Grants(history.granted), day)
 
 
+@lru_cache(maxsize=16)
+def _plan(versions: tuple[RuleVersion, ...], today: date) -> tuple[tuple[date, RuleVersion], ...]:
+    """The days open on the run of `today`, oldest first, each with the version governing it (the same for every
+    resident of a run, so it is worked out once)."""
+    ordered = sorted(versions, key=lambda version: version.valid_from)
+    for earlier, later in pairwise(ordered):
+        if earlier.valid_until is None or earlier.valid_until >= later.valid_from:
+            raise ValueError(f"rule versions {earlier.number} and {later.number} overlap")
+    plan = []
+    for days_ago in range(MAX_LATE_SYNC_DAYS + 1, 0, -1):
+        day = today - timedelta(days=days_ago)
+        version = next((version for version in ordered if version.governs(day)), None)
+        if version is not None and days_ago <= version.rule.late_sync_days + 1:
+            plan.append((day, version))
+    return tuple(plan)
+
+
 def awards_due(versions: Sequence[RuleVersion], history: History, *, today: date) -> list[DueAward]:
     """The awards to grant on the run of `today`, oldest day first; days with nothing to grant are left out.
 
@@ -298,24 +316,20 @@ def awards_due(versions: Sequence[RuleVersion], history: History, *, today: date
 
     Raises `ValueError` if two versions govern the same day.
     """
-    ordered = sorted(versions, key=lambda version: version.valid_from)
-    for earlier, later in pairwise(ordered):
-        if earlier.valid_until is None or earlier.valid_until >= later.valid_from:
-            raise ValueError(f"rule versions {earlier.number} and {later.number} overlap")
+    plan = _plan(tuple(versions), today)
     grants = _Grants(history.granted)
     residents: dict[int, _Resident] = {}
     due: list[DueAward] = []
-    for days_ago in range(MAX_LATE_SYNC_DAYS + 1, 0, -1):
-        day = today - timedelta(days=days_ago)
-        index = next((i for i, version in enumerate(ordered) if version.governs(day)), None)
-        if index is None or days_ago > ordered[index].rule.late_sync_days + 1:
-            continue
-        if index not in residents:
-            residents[index] = _Resident(ordered[index].rule, history)
-        award = _award(residents[index], grants, day)
+    for day, version in plan:
+        if version.number not in residents:
+            residents[version.number] = _Resident(version.rule, history)
+        resident = residents[version.number]
+        if day not in resident.step_points and day not in resident.checkups:
+            continue  # nothing is ever due on a day without a qualifying figure or a checkup
+        award = _award(resident, grants, day)
         if award.points:
             grants.add(day, award.points)
-            due.append(DueAward(ordered[index].number, award))
+            due.append(DueAward(version.number, award))
     return due
 
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Max, Q, Sum
 
 from hiroba.core.audit import Actor, audit_record
+from hiroba.core.bulk import insert_rows
 from hiroba.core.fiscal import fiscal_year_end, fiscal_year_start
 from hiroba.health import rules
 from hiroba.health.events import HealthEvent
@@ -51,37 +51,43 @@ def rule_versions(municipality: Municipality) -> list[tuple[RuleVersion, rules.R
     return out
 
 
-def histories(resident_ids: Sequence[int], *, since: date, until: date) -> dict[int, rules.History]:
-    """What the rule engine needs of each resident: counted step figures (the largest origin of each day) and
-    checkups from `since` to the day before `until`, and every grant from `since` plus any first-participation
-    grant before it. Residents whose person was deleted have no birth month and are left out."""
+def histories(town: Municipality, residents: set[int], *, since: date, until: date) -> dict[int, rules.History]:
+    """What the rule engine needs of each of `residents` (active residents of `town`): counted step figures (the
+    largest origin of each day) and checkups from `since` to the day before `until`, and every grant from `since`
+    plus any first-participation grant before it. Residents whose person was deleted have no birth month and are
+    left out. Rows are selected by town and date, not by long lists of ids."""
+    mine = Q(resident__municipality=town)
     people = {
         pk: (year, month)
-        for pk, year, month in Resident.objects.filter(pk__in=resident_ids, person__isnull=False).values_list(
+        for pk, year, month in Resident.objects.filter(municipality=town, person__isnull=False).values_list(
             "pk", "person__birth_year", "person__birth_month"
         )
+        if pk in residents
     }
     steps: dict[int, dict[date, int]] = defaultdict(dict)
     for resident_id, day, figure in (
-        StepDay.objects.filter(resident_id__in=people, status=DayStatus.COUNTED, day__gte=since, day__lt=until)
+        StepDay.objects.filter(mine, status=DayStatus.COUNTED, day__gte=since, day__lt=until)
         .values("resident_id", "day")
         .annotate(figure=Max("steps"))
         .values_list("resident_id", "day", "figure")
     ):
-        steps[resident_id][day] = figure
+        if resident_id in people:
+            steps[resident_id][day] = figure
     checkups: dict[int, list[rules.Checkup]] = defaultdict(list)
-    for resident_id, kind, day in CheckupRecord.objects.filter(
-        resident_id__in=people, day__gte=since, day__lt=until
-    ).values_list("resident_id", "kind", "day"):
-        checkups[resident_id].append(rules.Checkup(kind, day))
+    for resident_id, kind, day in CheckupRecord.objects.filter(mine, day__gte=since, day__lt=until).values_list(
+        "resident_id", "kind", "day"
+    ):
+        if resident_id in people:
+            checkups[resident_id].append(rules.Checkup(kind, day))
     granted: dict[int, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     for resident_id, day, component, points in (
-        Award.objects.filter(Q(day__gte=since) | Q(component=rules.FIRST_PARTICIPATION), resident_id__in=people)
+        Award.objects.filter(mine, Q(day__gte=since) | Q(component=rules.FIRST_PARTICIPATION))
         .values("resident_id", "day", "component")
         .annotate(points=Sum("points"))
         .values_list("resident_id", "day", "component", "points")
     ):
-        granted[resident_id][day][component] = points
+        if resident_id in people:
+            granted[resident_id][day][component] = points
     return {
         pk: rules.History(
             birth_year=year,
@@ -116,7 +122,7 @@ def _award_town(town: Municipality, *, on: date, actor: Actor) -> TownRun:
     engine_versions = [engine for _, engine in versions]
     stored = {engine.number: version for version, engine in versions}
     rows: list[tuple[int, date, str, int, int]] = []  # resident, day, component, version number, points
-    for resident_id, history in sorted(histories(sorted(active), since=fiscal_year_start(earliest), until=on).items()):
+    for resident_id, history in sorted(histories(town, active, since=fiscal_year_start(earliest), until=on).items()):
         for due in rules.awards_due(engine_versions, history, today=on):
             rows += [(resident_id, due.award.day, c, due.version, p) for c, p in due.award.points.items()]
     if not rows:
@@ -128,22 +134,21 @@ def _award_town(town: Municipality, *, on: date, actor: Actor) -> TownRun:
     key = f"health:{town.lg_code}:{on.isoformat()}:{hashlib.sha256(body.encode()).hexdigest()[:24]}"
     latest = next(engine for engine in reversed(engine_versions) if engine.governs(on - timedelta(days=1)))
     expires = fiscal_year_end(on) if rules.points_lapse_on(latest.rule, day=on) else NEVER
-    residents = {r.pk: r for r in Resident.objects.filter(pk__in=totals).select_related("municipality")}
+    residents = {r.pk: r for r in Resident.objects.filter(municipality=town).only("pk", "pairwise_id", "municipality")}
 
     def record(journal: Journal) -> None:
-        Award.objects.bulk_create(
+        insert_rows(
+            "health_award",
             [
-                Award(
-                    resident_id=r,
-                    day=d,
-                    component=c,
-                    rule_version=stored[v],
-                    points=p,
-                    journal_key=journal.key,
-                    run_on=on,
-                )
-                for r, d, c, v, p in rows
-            ]
+                ("resident_id", "bigint"),
+                ("day", "date"),
+                ("component", "text"),
+                ("rule_version_id", "bigint"),
+                ("points", "integer"),
+                ("journal_key", "text"),
+                ("run_on", "date"),
+            ],
+            [(r, d, c, stored[v].pk, p, journal.key, on) for r, d, c, v, p in rows],
         )
         audit_record(
             tag=HealthEvent.AWARDS_POSTED,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from hiroba.core.errors import Invalid
 from hiroba.identity.models import Resident
 from hiroba.ledger.models import Account, AccountKind, Unit
-from hiroba.ledger.services import account_open
+from hiroba.ledger.services import AccountSpec, account_open, accounts_open
 from hiroba.tenancy.models import CurrencyArea, Municipality
 
 
@@ -25,16 +27,37 @@ def area_of(municipality: Municipality) -> CurrencyArea:
     return municipality.currency_area
 
 
-def resident_points(resident: Resident) -> Account:
-    m = resident.municipality
-    return account_open(
+def _points_spec(municipality: Municipality, chain: str, resident: Resident) -> AccountSpec:
+    return AccountSpec(
         key=f"rp:{resident.pairwise_id}",
         kind=AccountKind.RESIDENT_POINTS,
         unit=Unit.POINTS,
-        chain=chain_of(m),
-        municipality_id=m.lg_code,
+        chain=chain,
+        municipality_id=municipality.lg_code,
         resident_id=resident.pk,
     )
+
+
+def resident_points(resident: Resident) -> Account:
+    m = resident.municipality
+    spec = _points_spec(m, chain_of(m), resident)
+    return accounts_open([spec])[spec.key]
+
+
+def residents_points(municipality: Municipality, residents: Sequence[Resident]) -> dict[int, Account]:
+    """Points accounts of residents of `municipality`, by resident id: the town's existing accounts in one query,
+    the missing ones opened in bulk (award batches reach every resident of a town)."""
+    existing = {
+        a.resident_id: a
+        for a in Account.objects.filter(kind=AccountKind.RESIDENT_POINTS, municipality=municipality)
+        if a.resident_id is not None
+    }
+    missing = [r for r in residents if r.pk not in existing]
+    if missing:
+        chain = chain_of(municipality)
+        opened = accounts_open([_points_spec(municipality, chain, r) for r in missing])
+        existing |= {r.pk: opened[f"rp:{r.pairwise_id}"] for r in missing}
+    return {r.pk: existing[r.pk] for r in residents}
 
 
 def resident_wallet(resident: Resident) -> Account:

@@ -86,17 +86,15 @@ def points_award(
     on `expires_on`, by default at the end of the fiscal year of `on`."""
     issuer = accounts.points_issuance(municipality)
     expires = expires_on or fiscal_year_end(on)
-    moves = [
-        Move(issuer, accounts.resident_points(r), amount_check(points), lot=NewLot(municipality.lg_code, expires))
-        for r, points in awards
-        if r.municipality_id == municipality.lg_code
-    ]
-    if len(moves) != len(awards):
+    if any(r.municipality_id != municipality.lg_code for r, _ in awards):
         raise Invalid(
             "wallet.wrong_municipality",
             ja="ほかの市区町村の住民が含まれています。",
             en="Some residents belong to another municipality.",
         )
+    wallets = accounts.residents_points(municipality, [r for r, _ in awards])
+    lot = NewLot(municipality.lg_code, expires)
+    moves = [Move(issuer, wallets[r.pk], amount_check(points), lot=lot) for r, points in awards]
     return journal_post(
         key=key,
         kind="points",

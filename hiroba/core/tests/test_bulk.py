@@ -1,4 +1,4 @@
-"""The posting path's multi-row statements carry any value through unchanged, on SQLite and on PostgreSQL."""
+"""Multi-row statements carry any value through unchanged, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hiroba.ledger import rows
+from hiroba.core import bulk
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ TEXT = st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size
 
 
 def _through_database(values: list[tuple[Any, ...]], types: list[str]) -> list[tuple[Any, ...]]:
-    source, params = rows._rows_source(types, values)
+    source, params = bulk.rows_source(types, values)
     columns = ", ".join(f"v.column{n}" for n in range(1, len(types) + 1))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {columns} FROM {source}", params)  # noqa: S608
