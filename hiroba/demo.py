@@ -311,3 +311,91 @@ def demo_wallet(today: dt.date) -> str:
             now=at(refund_day, 17),
         )
     return period
+
+
+DEMO_RULE = {
+    "version": 1,
+    "step_tiers": [
+        {"min_steps": 3000, "points": 1},
+        {"min_steps": 6000, "points": 3},
+        {"min_steps": 8000, "points": 5},
+    ],
+    "step_tiers_65": [
+        {"min_steps": 2000, "points": 1},
+        {"min_steps": 4000, "points": 3},
+        {"min_steps": 6000, "points": 5},
+    ],
+    "caps": {"daily": 10, "monthly": 150, "fiscal_year": 1500},
+    "checkup_bonus": {"tokutei": 500, "gastric": 100, "lung": 100, "colorectal": 100, "breast": 100, "cervical": 100},
+    "lapse_at_fiscal_year_end": True,
+    "streak": {"days": 7, "points": 10},
+    "first_participation": {"points": 50},
+    "late_sync_days": 7,
+}
+HEALTH_WEEKS = 3
+WATCH_SHARE = 0.5  # of demo days on which a watch counted too
+
+
+def demo_health(today: dt.date) -> None:
+    """Three weeks of step data for the enrolled residents (imported from Apple Health exports, one suspicious day
+    held for review), a 特定健診 archive for two residents of 佐久市, and the daily awards of those weeks under
+    each Saku-area town's rule. Does nothing when the rules are already there."""
+    import io
+    import random
+    from datetime import timedelta
+
+    from hiroba.health import services as health
+    from hiroba.health.models import RuleVersion
+    from hiroba.health.samples.apple import daily_walks
+    from hiroba.health.samples.checkups import INSURER, Person, tokutei_archive
+    from hiroba.identity.models import Resident, ResidentStatus
+    from hiroba.identity.services import consent_grant
+
+    operator = Actor.command_line()
+    towns = list(Municipality.objects.filter(currency_area__slug="saku").order_by("lg_code"))
+    if RuleVersion.objects.filter(municipality__in=towns).exists():
+        return
+    start = today - timedelta(weeks=HEALTH_WEEKS)
+    for town in towns:
+        health.rule_version_add(
+            municipality=town,
+            document=DEMO_RULE,
+            valid_from=start,
+            note="見本の基本ルール",
+            actor=operator,
+            today=start,
+        )
+    rng = random.Random(26)  # noqa: S311 (demo figures, not secrets)
+    residents = list(
+        Resident.objects.filter(municipality__in=towns, status=ResidentStatus.ACTIVE).order_by("municipality_id", "pk")
+    )
+    for n, resident in enumerate(residents):
+        for source in ("apple_health", "checkups"):
+            consent_grant(
+                resident=resident,
+                purpose=health.consent_purpose(source),
+                notice_version="demo",
+                notice_text="demo consent",
+                language="ja",
+                actor=operator,
+            )
+        walks = []
+        for day in (start + timedelta(days=d) for d in range(HEALTH_WEEKS * 7)):
+            steps = rng.choice((0, 2500, 4200, 6100, 7400, 8800, 10200))
+            walks.append((day, "見本のiPhone", steps))
+            if rng.random() < WATCH_SHARE:  # the watch counted most of the same walks: the day takes the larger device
+                walks.append((day, "見本のApple Watch", int(steps * rng.uniform(0.8, 1.1))))
+        if n == 0:
+            walks.append((today - timedelta(days=2), "見本のiPhone", 61_000))  # held for review
+        health.steps_import(resident=resident, upload=daily_walks(walks), actor=operator, today=today)
+    saku = towns[0] if towns[0].lg_code == "202177" else Municipality.objects.get(lg_code="202177")
+    examinees = [r for r in residents if r.municipality_id == saku.lg_code][:2]
+    links = "pairwise_id,保険者番号,記号,番号,枝番\n" + "".join(
+        f"{r.pairwise_id},{INSURER},見本,{100 + n},01\n" for n, r in enumerate(examinees)
+    )
+    health.member_links_import(municipality=saku, upload=io.BytesIO(links.encode()), actor=operator)
+    checkup_day = today - timedelta(days=5)
+    archive = tokutei_archive([Person("見本", str(100 + n), "01", checkup_day) for n in range(len(examinees))])
+    health.checkups_import(municipality=saku, upload=io.BytesIO(archive), actor=operator, today=today)
+    for d in range(1, HEALTH_WEEKS * 7 + 1):
+        health.award_run(on=start + timedelta(days=d), actor=operator)

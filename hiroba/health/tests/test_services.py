@@ -14,9 +14,9 @@ from hiroba.core.audit import Actor
 from hiroba.core.errors import Invalid, NotFound, PermissionDenied
 from hiroba.core.models import Channel
 from hiroba.health import services
-from hiroba.health.importers.tests.checkup_files import INSURER, Person, screening_csv, tokutei_archive
-from hiroba.health.importers.tests.test_apple import export, record
 from hiroba.health.models import Award, CheckupRecord, DayStatus, StepDay
+from hiroba.health.samples.apple import export, record
+from hiroba.health.samples.checkups import INSURER, Person, screening_csv, tokutei_archive
 from hiroba.identity.models import Resident
 from hiroba.identity.services import consent_grant
 from hiroba.identity.tests.factories import make_resident

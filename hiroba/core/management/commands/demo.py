@@ -8,7 +8,7 @@ from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from hiroba.core.management.base import HirobaCommand
-from hiroba.demo import DEMO_PASSWORD, demo_load, demo_rig, demo_wallet
+from hiroba.demo import DEMO_PASSWORD, demo_health, demo_load, demo_rig, demo_wallet
 
 
 class Command(HirobaCommand):
@@ -23,6 +23,8 @@ class Command(HirobaCommand):
         logins = demo_load()
         cards = demo_rig() if settings.TEST_RIG else []
         period = demo_wallet(timezone.localdate()) if settings.TEST_RIG else None
+        if settings.TEST_RIG:
+            demo_health(timezone.localdate())
         base = f"http://localhost:{options['port']}"
         self.stdout.write(self.style.SUCCESS("Hiroba demo is ready."))
         self.stdout.write(f"  Top page:        {base}/")

@@ -14,45 +14,9 @@ from hypothesis import strategies as st
 from hiroba.health.importers.apple import _NoEntities, read_apple_health
 from hiroba.health.importers.base import DayTotal, ImportRefused, best_of_sources
 from hiroba.health.importers.tests.test_safezip import zipped
+from hiroba.health.samples.apple import HEAD, export, record
 
 SAMPLES = Path(__file__).resolve().parents[4].parent / "shared" / "samples" / "apple-health"
-STEPS = "HKQuantityTypeIdentifierStepCount"
-HEAD = """<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE HealthData [
-<!ELEMENT HealthData (ExportDate,Me,(Record|Correlation|Workout|ActivitySummary)*)>
-<!ATTLIST HealthData
-  locale CDATA #REQUIRED
->
-<!ELEMENT MetadataEntry EMPTY>
-<!ATTLIST MetadataEntry
-  key   CDATA #REQUIRED
-  value CDATA #REQUIRED
->
-]>
-<HealthData locale="ja_JP">
- <ExportDate value="2024-02-01 09:00:00 +0900"/>
-"""
-
-
-def record(
-    start: str,
-    end: str,
-    value: object,
-    *,
-    source: str = "花子のiPhone",
-    kind: str = STEPS,
-    unit: str = "count",
-    children: str = "",
-) -> str:
-    opening = (
-        f'<Record type="{kind}" sourceName="{source}" sourceVersion="17.3" unit="{unit}" '
-        f'creationDate="{end}" startDate="{start}" endDate="{end}" value="{value}"'
-    )
-    return f" {opening}>\n{children} </Record>\n" if children else f" {opening}/>\n"
-
-
-def export(*records: str) -> io.BytesIO:
-    return io.BytesIO((HEAD + "".join(records) + "</HealthData>\n").encode())
 
 
 def totals(upload: io.BytesIO) -> dict[tuple[date, str], tuple[int, int]]:

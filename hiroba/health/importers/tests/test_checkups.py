@@ -20,8 +20,8 @@ from hiroba.health.importers.checkups import (
     read_screening_csv,
     read_tokutei_archive,
 )
-from hiroba.health.importers.tests import checkup_files as files
-from hiroba.health.importers.tests.checkup_files import Person
+from hiroba.health.samples import checkups as files
+from hiroba.health.samples.checkups import Person
 
 SECRET = b"hiroba-test-member-key-secret-01"
 TODAY = files.TODAY

@@ -12,8 +12,8 @@ import pytest
 from hiroba.health.importers.base import ImportRefused
 from hiroba.health.importers.detect import detect, read_steps, seekable_upload, zip_member
 from hiroba.health.importers.safezip import open_archive
-from hiroba.health.importers.tests.test_apple import export, record
 from hiroba.health.importers.tests.test_safezip import zipped
+from hiroba.health.samples.apple import export, record
 
 APPLE_XML = export(record("2024-01-05 08:00:00 +0900", "2024-01-05 08:10:00 +0900", 900)).getvalue()
 FIT_CSV = b"Date,Move Minutes count,Step count\n2024-01-05,30,4321\n"
