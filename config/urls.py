@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("hiroba.wallet.urls_resident")),
     path("", include("hiroba.wallet.urls_shop")),
     path("", include("hiroba.wallet.urls_staff")),
+    path("", include("hiroba.health.urls_resident")),
+    path("", include("hiroba.health.urls_staff")),
     path("i18n/setlang/", set_language, name="set-language"),
     path("api/v1/", api.urls),
     path("healthz", health.healthz, name="healthz"),

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from hiroba.core.models import AuditRecord
+from hiroba.health.models import StepDay
 from hiroba.identity.models import Resident
 from hiroba.identity.tests.factories import make_resident
 from hiroba.ledger.models import Journal
@@ -73,6 +74,20 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
     card = PrintedCard.objects.get_or_create(
         id=f"c_{victim}0000000000", defaults={"resident": resident, "pin_hash": make_password("2580")}
     )[0].pk
+    # a day of a victim's resident held for review (written directly: no audit record)
+    held = StepDay.objects.get_or_create(
+        resident=resident,
+        day=dt.date(2026, 11, 1),
+        origin="apple_health",
+        defaults={
+            "steps": 60_000,
+            "entered_by": "resident",
+            "status": "held",
+            "hold_reasons": ["over_50000_steps"],
+            "updated_at": dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
+        },
+    )[0].pk
+    rule = json.dumps({"version": 1, "step_tiers": [{"min_steps": 5000, "points": 3}]})
     return [
         ("staff/m/<str:lg_code>/staff/", "GET", f"/staff/m/{victim}/staff/", {}),
         ("staff/m/<str:lg_code>/staff/", "POST", f"/staff/m/{victim}/staff/",
@@ -104,6 +119,12 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
          {"action": "lost", "card_id": card}),
         ("staff/m/<str:lg_code>/wallet/cards/", "POST", f"/staff/m/{victim}/wallet/cards/",
          {"action": "issue", "resident": resident.pairwise_id, "pin": "2580", "daily_limit": 5000}),
+        ("staff/m/<str:lg_code>/health/rules/", "GET", f"/staff/m/{victim}/health/rules/", {}),
+        ("staff/m/<str:lg_code>/health/rules/", "POST", f"/staff/m/{victim}/health/rules/",
+         {"action": "check", "document": rule, "valid_from": "2027-04-01", "note": ""}),
+        ("staff/m/<str:lg_code>/health/review/", "GET", f"/staff/m/{victim}/health/review/", {}),
+        ("staff/m/<str:lg_code>/health/review/", "POST", f"/staff/m/{victim}/health/review/",
+         {"day": held, "decision": "approve", "reason": "attack"}),
     ]  # fmt: skip
 
 

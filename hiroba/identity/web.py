@@ -7,9 +7,10 @@ import binascii
 
 from django.http import HttpRequest
 
-from hiroba.core.errors import Invalid
+from hiroba.core.errors import Invalid, PermissionDenied
 from hiroba.identity import jpki
-from hiroba.identity.models import User
+from hiroba.identity.models import Resident, User
+from hiroba.identity.selectors import resident_current
 from hiroba.identity.services.jpki import CardProof
 from hiroba.identity.services.residents import EnrollmentOffer, PendingCredential
 from hiroba.identity.services.sessions import session_sign_in
@@ -83,3 +84,12 @@ def enrollment_finish(request: HttpRequest, user: User, *, method: str) -> None:
     session_sign_in(request, user, method=method)
     request.session.pop(PENDING, None)
     request.session.pop(OFFER, None)
+
+
+def signed_in_resident(request: HttpRequest) -> Resident:
+    """The signed-in resident's residency in their current municipality; anyone else is refused (403)."""
+    user = request.user
+    resident = resident_current(user=user) if isinstance(user, User) else None
+    if resident is None:
+        raise PermissionDenied("identity.residents_only", ja="住民の方のための機能です。", en="For residents only.")
+    return resident

@@ -14,8 +14,9 @@ from ninja.security import django_auth
 from hiroba.core.audit import Actor
 from hiroba.core.errors import Invalid, PermissionDenied
 from hiroba.core.models import Channel
-from hiroba.identity.models import Resident, User
-from hiroba.identity.selectors import resident_current, town_resident
+from hiroba.identity.models import User
+from hiroba.identity.selectors import town_resident
+from hiroba.identity.web import signed_in_resident
 from hiroba.tenancy.models import Role
 from hiroba.tenancy.selectors import municipality_get, staff_scope
 from hiroba.wallet import selectors
@@ -56,13 +57,6 @@ def _user(request: HttpRequest) -> User:
     return cast("User", request.user)  # every route here requires a signed-in account (django_auth)
 
 
-def _resident(request: HttpRequest) -> Resident:
-    resident = resident_current(user=_user(request))
-    if resident is None:
-        raise PermissionDenied("wallet.residents_only", ja="住民の方のための機能です。", en="For residents only.")
-    return resident
-
-
 def _own_merchant(request: HttpRequest, merchant_id: str) -> Merchant:
     return selectors.merchant_owned(user=_user(request), merchant_id=merchant_id)
 
@@ -73,7 +67,7 @@ def _journal(journal: Any, amount: int) -> dict[str, Any]:
 
 @router.get("/wallet", response=WalletOut, summary="The resident's points and coins, what expires when, history")
 def wallet(request: HttpRequest) -> dict[str, Any]:
-    view = selectors.wallet_view(resident=_resident(request), on=timezone.localdate())
+    view = selectors.wallet_view(resident=signed_in_resident(request), on=timezone.localdate())
     return {
         "points": view.points,
         "coins": view.coins,
@@ -87,7 +81,7 @@ def wallet(request: HttpRequest) -> dict[str, Any]:
 
 @router.post("/wallet/convert", response=JournalOut, summary="Convert points into the area's coin")
 def convert(request: HttpRequest, body: ConvertIn) -> dict[str, Any]:
-    resident = _resident(request)
+    resident = signed_in_resident(request)
     journal = money.points_convert(
         resident=resident, points=body.points, key=_key(request), on=timezone.localdate(), actor=_actor(request)
     )
@@ -96,7 +90,7 @@ def convert(request: HttpRequest, body: ConvertIn) -> dict[str, Any]:
 
 @router.post("/wallet/pay", response=JournalOut, summary="Pay a shop: its QR (static or dynamic) or typed shop ID")
 def pay(request: HttpRequest, body: PayIn) -> dict[str, Any]:
-    resident, actor, today = _resident(request), _actor(request), timezone.localdate()
+    resident, actor, today = signed_in_resident(request), _actor(request), timezone.localdate()
     if body.qr:
         try:
             qr = jpqr.decode(body.qr)
@@ -123,7 +117,7 @@ def pay(request: HttpRequest, body: PayIn) -> dict[str, Any]:
 @router.post("/wallet/customer-code", response=CustomerCodeOut, summary="A two-minute code for the shop to scan")
 def customer_code(request: HttpRequest) -> dict[str, Any]:
     return {
-        "code": payments.customer_code_issue(resident=_resident(request)),
+        "code": payments.customer_code_issue(resident=signed_in_resident(request)),
         "expires_in": payments.CUSTOMER_CODE_LIFETIME,
     }
 

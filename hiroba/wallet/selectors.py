@@ -165,3 +165,15 @@ def merchant_owned(*, user: User, merchant_id: str) -> Merchant:
 
 def town_card_exists(*, lg_code: str, card_id: str) -> bool:
     return PrintedCard.objects.filter(pk=card_id, resident__municipality_id=lg_code).exists()
+
+
+def budget_left(*, lg_code: str, year: int) -> int:
+    """Coins the town's budget for fiscal `year` can still fund (0 when none was appropriated)."""
+    account = Account.objects.filter(key=f"b:{lg_code}:{year}").values_list("balance", "reserved").first()
+    return account[0] - account[1] if account else 0
+
+
+def conversion_rate(*, area: CurrencyArea | None) -> tuple[int, int]:
+    """The area's rate as (coins, per points); 1:1 when the area has no settings yet or the town has no area."""
+    settings = AreaSettings.objects.filter(area=area).first() if area else None
+    return (settings.coins_per_point_num, settings.coins_per_point_den) if settings else (1, 1)

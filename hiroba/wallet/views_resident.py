@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Invalid, PermissionDenied
 from hiroba.identity.models import Resident, User
-from hiroba.identity.selectors import resident_current
+from hiroba.identity.web import signed_in_resident
 from hiroba.wallet import selectors
 from hiroba.wallet.formats import jpqr
 from hiroba.wallet.services import money, payments
@@ -54,14 +54,6 @@ HOLDING_LABELS = {
 
 
 # ---------------------------------------------------------------- parsing helpers
-
-
-def _resident(request: HttpRequest) -> Resident:
-    user = request.user
-    resident = resident_current(user=user) if isinstance(user, User) else None
-    if resident is None:
-        raise PermissionDenied("wallet.residents_only", ja="住民の方のための機能です。", en="For residents only.")
-    return resident
 
 
 def _text(value: str | None) -> str:
@@ -105,7 +97,7 @@ def _new_token() -> str:
 @login_required(login_url=SIGN_IN)
 @require_GET
 def wallet_home(request: HttpRequest) -> HttpResponse:
-    resident = _resident(request)
+    resident = signed_in_resident(request)
     today = timezone.localdate()
     view = selectors.wallet_view(resident=resident, on=today)
     soon = selectors.expiring_soon(resident=resident, on=today, within_days=EXPIRY_NOTICE_DAYS)
@@ -142,7 +134,7 @@ def _convert_page(
 @login_required(login_url=SIGN_IN)
 @require_http_methods(["GET", "POST"])
 def wallet_convert(request: HttpRequest) -> HttpResponse:
-    resident = _resident(request)
+    resident = signed_in_resident(request)
     if request.method == "GET":
         return _convert_page(request, resident)
     typed = request.POST.get("points", "")
@@ -229,7 +221,7 @@ def _pay_now(request: HttpRequest, resident: Resident) -> payments.Payment:
 @login_required(login_url=SIGN_IN)
 @require_http_methods(["GET", "POST"])
 def wallet_pay(request: HttpRequest) -> HttpResponse:
-    resident = _resident(request)
+    resident = signed_in_resident(request)
     if request.method == "GET":
         if not any(_text(request.GET.get(name)) for name in ("qr", "shop")):
             return _pay_entry(request)
@@ -267,7 +259,7 @@ def wallet_pay(request: HttpRequest) -> HttpResponse:
 @login_required(login_url=SIGN_IN)
 @require_GET
 def wallet_receipt(request: HttpRequest) -> HttpResponse:
-    resident = _resident(request)
+    resident = signed_in_resident(request)
     receipt = request.session.get(RECEIPT_SESSION_KEY)
     if not isinstance(receipt, dict):
         return redirect("wallet-pay")
@@ -285,7 +277,7 @@ def wallet_receipt(request: HttpRequest) -> HttpResponse:
 @login_required(login_url=SIGN_IN)
 @require_GET
 def wallet_code(request: HttpRequest) -> HttpResponse:
-    resident = _resident(request)
+    resident = signed_in_resident(request)
     code = payments.customer_code_issue(resident=resident)
     svg = segno.make(code, error="m").svg_inline(
         scale=8, border=4, dark="#000", light="#fff", omitsize=True, svgclass="wallet-qr-image"

@@ -1,10 +1,12 @@
 """Writes of the health app: step and checkup imports, consents to sources, rule versions, awards, reviews."""
 
+from hiroba.health.refusals import rule_check
 from hiroba.health.services.awards import TownRun, award_run
 from hiroba.health.services.checkups import CheckupSummary, checkups_import, member_links_import
 from hiroba.health.services.review import day_review
-from hiroba.health.services.rules import rule_check, rule_version_add
-from hiroba.health.services.steps import ImportSummary, consent_purpose, paper_steps_enter, steps_delete, steps_import
+from hiroba.health.services.rules import rule_version_add
+from hiroba.health.services.steps import ImportSummary, paper_steps_enter, steps_delete, steps_import
+from hiroba.health.sources import consent_purpose
 
 __all__ = [
     "CheckupSummary",

@@ -15,14 +15,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Max, Q, Sum
+from django.db.models import Q
 
 from hiroba.core.audit import Actor, audit_record
 from hiroba.core.bulk import insert_rows
 from hiroba.core.fiscal import fiscal_year_end, fiscal_year_start
 from hiroba.health import rules
 from hiroba.health.events import HealthEvent
-from hiroba.health.models import Award, CheckupRecord, DayStatus, RuleVersion, StepDay
+from hiroba.health.models import CheckupRecord, DayStatus, RuleVersion, StepDay
+from hiroba.health.selectors import histories, rule_versions
 from hiroba.identity.models import Resident, ResidentStatus
 from hiroba.ledger.models import Journal
 from hiroba.tenancy.models import Municipality
@@ -37,67 +38,6 @@ class TownRun:
     residents: int
     points: int
     journal: str  # the journal's key, or "" when nobody earned anything
-
-
-def rule_versions(municipality: Municipality) -> list[tuple[RuleVersion, rules.RuleVersion]]:
-    """The town's versions in order, each governing until the day before the next one starts."""
-    stored = list(RuleVersion.objects.filter(municipality=municipality).order_by("valid_from"))
-    out = []
-    for n, version in enumerate(stored):
-        until = stored[n + 1].valid_from - timedelta(days=1) if n + 1 < len(stored) else None
-        out.append(
-            (version, rules.RuleVersion(version.number, version.valid_from, until, rules.parse_rule(version.document)))
-        )
-    return out
-
-
-def histories(town: Municipality, residents: set[int], *, since: date, until: date) -> dict[int, rules.History]:
-    """What the rule engine needs of each of `residents` (active residents of `town`): counted step figures (the
-    largest origin of each day) and checkups from `since` to the day before `until`, and every grant from `since`
-    plus any first-participation grant before it. Residents whose person was deleted have no birth month and are
-    left out. Rows are selected by town and date, not by long lists of ids."""
-    mine = Q(resident__municipality=town)
-    people = {
-        pk: (year, month)
-        for pk, year, month in Resident.objects.filter(municipality=town, person__isnull=False).values_list(
-            "pk", "person__birth_year", "person__birth_month"
-        )
-        if pk in residents
-    }
-    steps: dict[int, dict[date, int]] = defaultdict(dict)
-    for resident_id, day, figure in (
-        StepDay.objects.filter(mine, status=DayStatus.COUNTED, day__gte=since, day__lt=until)
-        .values("resident_id", "day")
-        .annotate(figure=Max("steps"))
-        .values_list("resident_id", "day", "figure")
-    ):
-        if resident_id in people:
-            steps[resident_id][day] = figure
-    checkups: dict[int, list[rules.Checkup]] = defaultdict(list)
-    for resident_id, kind, day in CheckupRecord.objects.filter(mine, day__gte=since, day__lt=until).values_list(
-        "resident_id", "kind", "day"
-    ):
-        if resident_id in people:
-            checkups[resident_id].append(rules.Checkup(kind, day))
-    granted: dict[int, dict[date, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
-    for resident_id, day, component, points in (
-        Award.objects.filter(mine, Q(day__gte=since) | Q(component=rules.FIRST_PARTICIPATION))
-        .values("resident_id", "day", "component")
-        .annotate(points=Sum("points"))
-        .values_list("resident_id", "day", "component", "points")
-    ):
-        if resident_id in people:
-            granted[resident_id][day][component] = points
-    return {
-        pk: rules.History(
-            birth_year=year,
-            birth_month=month,
-            steps=steps[pk],
-            checkups=tuple(checkups[pk]),
-            granted={day: dict(points) for day, points in granted[pk].items()},
-        )
-        for pk, (year, month) in people.items()
-    }
 
 
 def award_run(*, on: date, actor: Actor, municipality: Municipality | None = None) -> list[TownRun]:

@@ -21,14 +21,13 @@ from hiroba.health.events import HealthEvent
 from hiroba.health.importers import checkups as reader
 from hiroba.health.importers.base import ImportRefused
 from hiroba.health.models import CheckupRecord, MemberLink
-from hiroba.health.services.errors import refused
-from hiroba.health.services.steps import consent_purpose
+from hiroba.health.refusals import refused
+from hiroba.health.sources import CHECKUPS, consent_purpose
 from hiroba.identity.keys import purpose_key
 from hiroba.identity.models import Resident, ResidentStatus
 from hiroba.identity.selectors import consents_active
 from hiroba.tenancy.models import Municipality
 
-CHECKUPS = "checkups"
 MAX_LINK_FILE = 16 * 1024 * 1024
 LINK_COLUMNS = ("pairwise_id", "保険者番号", "記号", "番号", "枝番")
 

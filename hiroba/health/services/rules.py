@@ -10,27 +10,10 @@ from django.utils import timezone
 
 from hiroba.core.audit import Actor, audit_record
 from hiroba.core.errors import Invalid
-from hiroba.health import rules
 from hiroba.health.events import HealthEvent
 from hiroba.health.models import RuleVersion
+from hiroba.health.refusals import rule_check
 from hiroba.tenancy.models import Municipality
-
-
-def rule_invalid(error: rules.RuleInvalid) -> Invalid:
-    return Invalid(
-        "health.rule_invalid",
-        ja="ルールに誤りがあります。",
-        en="The rule has problems.",
-        detail={"problems": [{"path": p.path, "ja": p.ja, "en": p.en} for p in error.problems]},
-    )
-
-
-def rule_check(document: object) -> rules.Rule:
-    """The parsed rule, or a 422 listing every problem with its path."""
-    try:
-        return rules.parse_rule(document)
-    except rules.RuleInvalid as error:
-        raise rule_invalid(error) from None
 
 
 @transaction.atomic

@@ -20,18 +20,13 @@ from hiroba.health.events import HealthEvent
 from hiroba.health.importers.base import DayChoice, ImportRefused, best_of_sources
 from hiroba.health.importers.detect import detect, read_steps, seekable_upload
 from hiroba.health.models import DayStatus, EnteredBy, Origin, StepDay
-from hiroba.health.services.errors import no_consent, refused
+from hiroba.health.refusals import no_consent, refused
+from hiroba.health.sources import CONSENT_PREFIX, consent_purpose
 from hiroba.identity.keys import lookup_hash
 from hiroba.identity.models import Resident
 from hiroba.identity.selectors import consents_active
 
-CONSENT_PREFIX = "health:"
 NEIGHBOURS = timedelta(days=fraud.SAME_TOTAL_DAYS)
-
-
-def consent_purpose(source: str) -> str:
-    """The consent a source needs: `health:<origin>` for steps, `health:checkups` for checkups."""
-    return f"{CONSENT_PREFIX}{source}"
 
 
 @dataclass(frozen=True)

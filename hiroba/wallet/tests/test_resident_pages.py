@@ -85,7 +85,7 @@ def forbidden(response: Any) -> str:
     html = text(response)
     assert response.status_code == 403, html
     assert 'role="alert"' in html
-    assert "wallet.residents_only" in html
+    assert "identity.residents_only" in html
     return html
 
 

@@ -1,0 +1,10 @@
+"""A town's health staff pages."""
+
+from django.urls import path
+
+from hiroba.health import views_staff
+
+urlpatterns = [
+    path("staff/m/<str:lg_code>/health/rules/", views_staff.rules_page, name="staff-health-rules"),
+    path("staff/m/<str:lg_code>/health/review/", views_staff.review_page, name="staff-health-review"),
+]

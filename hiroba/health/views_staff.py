@@ -1,0 +1,128 @@
+"""A town's health staff: the point rule (shown, checked, simulated on the last four weeks of real data against the
+rule in force and the budget, then adopted from a date) and the days held for review. Thin: forms parse, selectors
+read and refuse other towns' staff, services write."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from hiroba.core.audit import Actor
+from hiroba.core.errors import AppError, Invalid
+from hiroba.health import fraud, selectors, services
+from hiroba.health.models import RuleVersion
+from hiroba.tenancy.selectors import municipality_get, staff_scope
+
+
+class RuleForm(forms.Form):
+    document = forms.CharField(label=gettext_lazy("Rule (JSON)"), widget=forms.Textarea(attrs={"class": "health-rule"}))
+    valid_from = forms.DateField(label=gettext_lazy("Applies from"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=200, required=False)
+
+
+def _refusal(error: AppError) -> str:
+    return f"{error.message_ja} / {error.message_en} ({error.code})"
+
+
+def _document(form: RuleForm) -> object:
+    try:
+        return json.loads(form.cleaned_data["document"])
+    except json.JSONDecodeError as error:
+        raise Invalid(
+            "health.rule_json",
+            ja=f"JSON として読めません（{error.lineno} 行目）。",
+            en=f"The rule is not valid JSON (line {error.lineno}).",
+        ) from None
+
+
+def _initial(versions: list[RuleVersion], today: date) -> dict[str, object]:
+    current = versions[0].document if versions else {"version": 1, "step_tiers": []}
+    return {"document": json.dumps(current, ensure_ascii=False, indent=2), "valid_from": today + timedelta(days=1)}
+
+
+@login_required
+def rules_page(request: HttpRequest, lg_code: str) -> HttpResponse:
+    """GET: the rule versions and the editor. POST `action` = check (validate and simulate) | adopt."""
+    m = municipality_get(lg_code=lg_code)
+    scope = staff_scope(user=request.user)
+    versions = selectors.town_rules(scope=scope, lg_code=m.lg_code)
+    today = timezone.localdate()
+    form = RuleForm(request.POST or None, initial=_initial(versions, today))
+    comparison = None
+    problems: list[dict[str, str]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            document = _document(form)
+            if request.POST.get("action") == "adopt":
+                version = services.rule_version_add(
+                    municipality=m,
+                    document=document,
+                    valid_from=form.cleaned_data["valid_from"],
+                    note=form.cleaned_data["note"],
+                    actor=Actor.from_request(request),
+                )
+                messages.success(
+                    request,
+                    _("Version %(number)s adopted from %(day)s.")
+                    % {"number": version.number, "day": version.valid_from.isoformat()},
+                )
+                return redirect("staff-health-rules", lg_code=m.lg_code)
+            comparison = selectors.rule_simulate(scope=scope, lg_code=m.lg_code, document=document, today=today)
+        except AppError as error:
+            problems = list(error.detail.get("problems", []))
+            form.add_error(None, _refusal(error))
+    context: dict[str, object] = {
+        "m": m,
+        "versions": versions,
+        "form": form,
+        "comparison": comparison,
+        "problems": problems,
+    }
+    if comparison is not None:
+        current = comparison.current
+        context |= {
+            "draft_cost": comparison.cost(comparison.draft),
+            "current_cost": comparison.cost(current),
+            "components": [
+                (component, points, current.by_component[component] if current else None)
+                for component, points in comparison.draft.by_component.items()
+            ],
+        }
+    return render(request, "health/staff_rules.html", context, status=422 if form.errors else 200)
+
+
+@login_required
+def review_page(request: HttpRequest, lg_code: str) -> HttpResponse:
+    """GET: the days held for review. POST approve/reject one day with a reason."""
+    m = municipality_get(lg_code=lg_code)
+    scope = staff_scope(user=request.user)
+    days = selectors.held_days(scope=scope, lg_code=m.lg_code)
+    error = None
+    if request.method == "POST":
+        try:
+            day_id = int(request.POST.get("day", "0"))
+            services.day_review(
+                lg_code=m.lg_code,
+                day_id=day_id,
+                approve=request.POST.get("decision") == "approve",
+                reason=request.POST.get("reason", ""),
+                actor=Actor.from_request(request),
+            )
+            messages.success(request, _("The day was decided."))
+            return redirect("staff-health-review", lg_code=m.lg_code)
+        except (AppError, ValueError) as problem:
+            error = _refusal(problem) if isinstance(problem, AppError) else _("Unknown day.")
+    english = request.LANGUAGE_CODE == "en"
+    rows = [{"day": d, "reasons": [fraud.REASONS[r][1 if english else 0] for r in d.hold_reasons]} for d in days]
+    return render(
+        request, "health/staff_review.html", {"m": m, "rows": rows, "error": error}, status=422 if error else 200
+    )
