@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from hiroba.core.errors import AppError, Invalid, NotAuthenticated, NotFound
+from hiroba.health.api import router as health_router
 from hiroba.identity.api import router as identity_router
 from hiroba.tenancy.api import router as tenancy_router
 from hiroba.wallet.api import router as wallet_router
@@ -21,6 +22,7 @@ api = NinjaAPI(
 api.add_router("/", tenancy_router)
 api.add_router("/identity/", identity_router)
 api.add_router("/", wallet_router)
+api.add_router("/", health_router)
 
 
 def _error(request: HttpRequest, error: AppError) -> HttpResponse:

@@ -74,19 +74,17 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
     card = PrintedCard.objects.get_or_create(
         id=f"c_{victim}0000000000", defaults={"resident": resident, "pin_hash": make_password("2580")}
     )[0].pk
-    # a day of a victim's resident held for review (written directly: no audit record)
-    held = StepDay.objects.get_or_create(
-        resident=resident,
-        day=dt.date(2026, 11, 1),
-        origin="apple_health",
-        defaults={
-            "steps": 60_000,
-            "entered_by": "resident",
-            "status": "held",
-            "hold_reasons": ["over_50000_steps"],
-            "updated_at": dt.datetime(2026, 11, 2, tzinfo=dt.UTC),
-        },
-    )[0].pk
+    # two days of a victim's resident held for review, one for the page and one for the API (written directly)
+    held, held_api = (
+        StepDay.objects.get_or_create(
+            resident=resident,
+            day=day,
+            origin="apple_health",
+            defaults={"steps": 60_000, "entered_by": "resident", "status": "held",
+                      "hold_reasons": ["over_50000_steps"], "updated_at": dt.datetime(2026, 11, 3, tzinfo=dt.UTC)},
+        )[0].pk
+        for day in (dt.date(2026, 11, 1), dt.date(2026, 11, 2))
+    )  # fmt: skip
     rule = json.dumps({"version": 1, "step_tiers": [{"min_steps": 5000, "points": 3}]})
     return [
         ("staff/m/<str:lg_code>/staff/", "GET", f"/staff/m/{victim}/staff/", {}),
@@ -125,6 +123,11 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
         ("staff/m/<str:lg_code>/health/review/", "GET", f"/staff/m/{victim}/health/review/", {}),
         ("staff/m/<str:lg_code>/health/review/", "POST", f"/staff/m/{victim}/health/review/",
          {"day": held, "decision": "approve", "reason": "attack"}),
+        ("api/v1/municipalities/<lg_code>/health/review", "GET", f"/api/v1/municipalities/{victim}/health/review", {}),
+        ("api/v1/municipalities/<lg_code>/health/review/<day_id>", "POST",
+         f"/api/v1/municipalities/{victim}/health/review/{held_api}", {"approve": False, "reason": "attack"}),
+        ("api/v1/municipalities/<lg_code>/health/rules/simulate", "POST",
+         f"/api/v1/municipalities/{victim}/health/rules/simulate", {"document": json.loads(rule)}),
     ]  # fmt: skip
 
 

@@ -156,3 +156,47 @@ class Award(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id} {self.day} {self.component}: {self.points}"
+
+
+class Partner(models.Model):
+    """A service that pushes step totals for its users in a town (a pedometer maker, a walking app). It signs
+    each batch with HMAC-SHA256 under `secret`, which both sides hold, as webhook secrets are held."""
+
+    slug = models.SlugField(max_length=40, primary_key=True)
+    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100)
+    secret = models.CharField(max_length=128)
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class PartnerLink(models.Model):
+    """A resident's account at a partner, linked by the resident (who typed the partner's user ID): kept as a keyed
+    hash of that ID, never the ID itself."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="links")
+    member = models.CharField(max_length=64)
+    resident = models.ForeignKey("identity.Resident", on_delete=models.CASCADE, related_name="+")
+    linked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "member"], name="partnerlink_one_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}:{self.member[:8]}"
+
+
+class PartnerNonce(models.Model):
+    """Nonces of accepted batches: a replayed batch is refused. Kept for the timestamp window and then pruned."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "nonce"], name="partnernonce_once")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}:{self.nonce}"

@@ -13,7 +13,7 @@ from django.db.models import Max, Q, QuerySet, Sum
 
 from hiroba.core.fiscal import fiscal_year
 from hiroba.health import rules
-from hiroba.health.models import Award, CheckupRecord, DayStatus, RuleVersion, StepDay
+from hiroba.health.models import Award, CheckupRecord, DayStatus, Partner, RuleVersion, StepDay
 from hiroba.health.refusals import rule_check
 from hiroba.health.sources import CONSENT_PREFIX, SOURCES, consent_purpose
 from hiroba.identity.models import Resident, ResidentStatus
@@ -152,6 +152,11 @@ def resident_activity(*, resident: Resident, today: date, days: int = 28) -> Act
         consents={source: consent_purpose(source) in active for source in SOURCES},
         most_steps=max((steps for steps, _ in figures.values()), default=0),
     )
+
+
+def town_partners(*, lg_code: str) -> list[Partner]:
+    """The partner services a town's residents can link (names only reach the page)."""
+    return list(Partner.objects.filter(municipality_id=lg_code, active=True).order_by("name").only("slug", "name"))
 
 
 # ---------------------------------------------------------------- a town's health staff

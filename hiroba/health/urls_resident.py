@@ -9,4 +9,5 @@ urlpatterns = [
     path("health/upload/", views.health_upload, name="health-upload"),
     path("health/consent/", views.health_consent, name="health-consent"),
     path("health/delete-steps/", views.health_delete_steps, name="health-delete-steps"),
+    path("health/partners/", views.health_partner_link, name="health-partner-link"),
 ]

@@ -60,6 +60,7 @@ def _page(request: HttpRequest, resident: Resident, *, error: AppError | None = 
         ],
         "sources": [(s, SOURCE_LABELS[s], activity.consents[s]) for s in SOURCES],
         "notice": NOTICE,
+        "partners": selectors.town_partners(lg_code=resident.municipality_id),
         "error": error,
     }
     return render(request, "health/resident.html", context, status=error.status if error else 200)
@@ -130,4 +131,24 @@ def health_delete_steps(request: HttpRequest) -> HttpResponse:
         )
     removed = services.steps_delete(resident=resident, actor=Actor.from_request(request))
     messages.success(request, _("Your step history was deleted (%(days)s days).") % {"days": removed})
+    return redirect("health-home")
+
+
+@login_required(login_url=SIGN_IN)
+@require_POST
+def health_partner_link(request: HttpRequest) -> HttpResponse:
+    """Link the resident's account at a partner service of their town (and consent to its data)."""
+    resident = signed_in_resident(request)
+    try:
+        services.partner_link(
+            resident=resident,
+            slug=request.POST.get("partner", ""),
+            user=request.POST.get("user", ""),
+            notice_text=str(NOTICE),
+            language=request.LANGUAGE_CODE,
+            actor=Actor.from_request(request),
+        )
+    except AppError as error:
+        return _page(request, resident, error=error)
+    messages.success(request, _("The partner service was linked."))
     return redirect("health-home")

@@ -55,7 +55,7 @@ def steps_import(*, resident: Resident, upload: BinaryIO, actor: Actor, today: d
             days = best_of_sources(read_steps(stream, origin))
     except ImportRefused as error:
         raise refused(error) from None
-    return _store(
+    return store_days(
         resident, Origin(origin), days, entered_by=EnteredBy.RESIDENT, actor=actor, today=today or timezone.localdate()
     )
 
@@ -68,7 +68,7 @@ def paper_steps_enter(
     if any(steps < 0 for _, steps in entries):
         raise refused(ImportRefused("import.negative", ja="歩数が負の値です。", en="A step count is negative."))
     days = [DayChoice(day, steps, "paper", 0, 0.0) for day, steps in sorted(entries)]
-    return _store(
+    return store_days(
         resident,
         Origin.PAPER,
         days,
@@ -84,9 +84,10 @@ def _device(source: str) -> str:
 
 
 @transaction.atomic
-def _store(
+def store_days(
     resident: Resident, origin: Origin, days: Iterable[DayChoice], *, entered_by: str, actor: Actor, today: date
 ) -> ImportSummary:
+    """Write a source's day figures for one resident (new or changed days only), holding suspicious days."""
     incoming = {d.day: d for d in days}
     if not incoming:
         return ImportSummary(0, 0, 0)

@@ -141,3 +141,17 @@ def test_staff_decide_held_days_with_a_reason(demo: Any, login: Any) -> None:
         == 302
     )
     assert StepDay.objects.get().status == DayStatus.REJECTED
+
+
+def test_a_resident_links_a_partner_of_their_town_only(hanako: Resident) -> None:
+    from hiroba.health.models import Partner, PartnerLink
+
+    Partner.objects.create(slug="aruku", municipality_id="202177", name="見本歩数計", secret="s" * 43)
+    Partner.objects.create(slug="elsewhere", municipality_id="202088", name="小諸の見本", secret="t" * 43)
+    client = signed_in(hanako)
+    assert "見本歩数計" in client.get("/health/").content.decode()
+    assert client.post("/health/partners/", {"partner": "aruku", "user": "hanako-77"}).status_code == 302
+    link = PartnerLink.objects.get()
+    assert (link.resident_id, link.partner_id) == (hanako.pk, "aruku")
+    assert "hanako-77" not in link.member  # a keyed hash of the partner's user ID
+    assert client.post("/health/partners/", {"partner": "elsewhere", "user": "x"}).status_code == 404
