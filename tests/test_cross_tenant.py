@@ -121,6 +121,7 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
         ("staff/m/<str:lg_code>/health/rules/", "POST", f"/staff/m/{victim}/health/rules/",
          {"action": "check", "document": rule, "valid_from": "2027-04-01", "note": ""}),
         ("staff/m/<str:lg_code>/health/review/", "GET", f"/staff/m/{victim}/health/review/", {}),
+        ("staff/m/<str:lg_code>/health/", "GET", f"/staff/m/{victim}/health/", {}),
         ("staff/m/<str:lg_code>/health/review/", "POST", f"/staff/m/{victim}/health/review/",
          {"day": held, "decision": "approve", "reason": "attack"}),
         ("api/v1/municipalities/<lg_code>/health/review", "GET", f"/api/v1/municipalities/{victim}/health/review", {}),

@@ -219,3 +219,123 @@ def rule_simulate(
         coins_per_point=conversion_rate(area=town.currency_area),
         budget_left=budget_left(lg_code=lg_code, year=fiscal_year(today)),
     )
+
+
+# ---------------------------------------------------------------- participation
+
+
+AGE_BANDS = ((0, 39, "-39"), (40, 64, "40-64"), (65, 74, "65-74"), (75, 200, "75-"))
+DASHBOARD_DAYS = 28
+SMALL_GROUP = 10  # anonymous roll-ups show no group of fewer people
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    first_day: date
+    last_day: date
+    participants_by_age: list[tuple[str, int]]
+    average_steps: list[tuple[date, int | None]]  # per day, over residents with a counted figure that day
+    points_this_year: int
+    cost_this_year: int
+    budget_left: int
+
+
+def _participants(lg_codes: list[str], first: date, last: date) -> dict[str, dict[int, tuple[int, int]]]:
+    """Per town, per resident with counted data in the range: (birth year, birth month)."""
+    out: dict[str, dict[int, tuple[int, int]]] = defaultdict(dict)
+    for lg, pk, year, month in (
+        StepDay.objects.filter(
+            resident__municipality_id__in=lg_codes, status=DayStatus.COUNTED, day__gte=first, day__lte=last
+        )
+        .exclude(resident__person__isnull=True)
+        .values_list("resident__municipality_id", "resident_id", "resident__person__birth_year",
+                     "resident__person__birth_month")
+        .distinct()
+    ):  # fmt: skip
+        out[lg][pk] = (year, month)
+    return out
+
+
+def _average_steps(lg_codes: list[str], first: date, last: date) -> dict[str, dict[date, tuple[int, int]]]:
+    """Per town and day: (sum of the residents' day figures, number of residents)."""
+    figures: dict[tuple[str, date, int], int] = {}
+    for lg, day, pk, steps in StepDay.objects.filter(
+        resident__municipality_id__in=lg_codes, status=DayStatus.COUNTED, day__gte=first, day__lte=last
+    ).values_list("resident__municipality_id", "day", "resident_id", "steps"):
+        figures[(lg, day, pk)] = max(figures.get((lg, day, pk), 0), steps)
+    out: dict[str, dict[date, tuple[int, int]]] = defaultdict(dict)
+    for (lg, day, _), steps in figures.items():
+        total, count = out[lg].get(day, (0, 0))
+        out[lg][day] = (total + steps, count + 1)
+    return out
+
+
+def town_dashboard(*, scope: StaffScope, lg_code: str, today: date) -> Dashboard:
+    """Participation in the town over the last four weeks, and the year's points against its budget."""
+    town_require(scope, lg_code)
+    first, last = today - timedelta(days=DASHBOARD_DAYS), today - timedelta(days=1)
+    people = _participants([lg_code], first, last)[lg_code]
+    ages = [rules.age_on(last, birth_year=year, birth_month=month) for year, month in people.values()]
+    bands = [(label, sum(1 for age in ages if low <= age <= high)) for low, high, label in AGE_BANDS]
+    sums = _average_steps([lg_code], first, last)[lg_code]
+    days = [first + timedelta(days=n) for n in range(DASHBOARD_DAYS)]
+    points = (
+        Award.objects.filter(resident__municipality_id=lg_code, day__gte=rules.fiscal_year_start(today)).aggregate(
+            total=Sum("points")
+        )["total"]
+        or 0
+    )
+    town = Municipality.objects.select_related("currency_area").get(lg_code=lg_code)
+    num, den = conversion_rate(area=town.currency_area)
+    return Dashboard(
+        first_day=first,
+        last_day=last,
+        participants_by_age=bands,
+        average_steps=[(day, sums[day][0] // sums[day][1] if day in sums else None) for day in days],
+        points_this_year=points,
+        cost_this_year=points * num // den,
+        budget_left=budget_left(lg_code=lg_code, year=fiscal_year(today)),
+    )
+
+
+@dataclass(frozen=True)
+class TownRollup:
+    lg_code: str
+    name: str
+    participants: int | None  # None: fewer than SMALL_GROUP, not shown
+    average_steps: int | None
+    points_this_year: int | None
+
+
+def agency_rollup(*, scope: StaffScope, today: date) -> list[TownRollup]:
+    """The agency's anonymous view across municipalities: participants, average daily steps over the last four
+    weeks and points granted this fiscal year, each town shown only when at least SMALL_GROUP residents took
+    part (a small town's figures could point at a person)."""
+    if not scope.is_agency:
+        raise tenancy_errors.forbidden()
+    first, last = today - timedelta(days=DASHBOARD_DAYS), today - timedelta(days=1)
+    towns = list(Municipality.objects.order_by("lg_code"))
+    codes = [t.lg_code for t in towns]
+    people = _participants(codes, first, last)
+    sums = _average_steps(codes, first, last)
+    points = dict(
+        Award.objects.filter(day__gte=rules.fiscal_year_start(today))
+        .values_list("resident__municipality_id")
+        .annotate(total=Sum("points"))
+    )
+    out = []
+    for town in towns:
+        count = len(people.get(town.lg_code, {}))
+        shown = count >= SMALL_GROUP
+        per_day = list(sums.get(town.lg_code, {}).values())
+        total, days = sum(x for x, _ in per_day), sum(n for _, n in per_day)
+        out.append(
+            TownRollup(
+                lg_code=town.lg_code,
+                name=town.name,
+                participants=count if shown else None,
+                average_steps=total // days if shown and days else None,
+                points_this_year=int(points.get(town.lg_code, 0)) if shown else None,
+            )
+        )
+    return out

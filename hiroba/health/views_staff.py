@@ -126,3 +126,22 @@ def review_page(request: HttpRequest, lg_code: str) -> HttpResponse:
     return render(
         request, "health/staff_review.html", {"m": m, "rows": rows, "error": error}, status=422 if error else 200
     )
+
+
+@login_required
+def dashboard_page(request: HttpRequest, lg_code: str) -> HttpResponse:
+    """Participation by age band, the average daily steps of the last four weeks, and the year's points against
+    the budget."""
+    m = municipality_get(lg_code=lg_code)
+    board = selectors.town_dashboard(
+        scope=staff_scope(user=request.user), lg_code=m.lg_code, today=timezone.localdate()
+    )
+    most = max((steps or 0 for _, steps in board.average_steps), default=0)
+    return render(request, "health/staff_dashboard.html", {"m": m, "board": board, "most": most or 1})
+
+
+@login_required
+def agency_page(request: HttpRequest) -> HttpResponse:
+    """The agency's anonymous roll-up across municipalities (towns with fewer than 10 participants not shown)."""
+    rows = selectors.agency_rollup(scope=staff_scope(user=request.user), today=timezone.localdate())
+    return render(request, "health/agency.html", {"rows": rows, "small": selectors.SMALL_GROUP})

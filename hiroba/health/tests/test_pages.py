@@ -155,3 +155,30 @@ def test_a_resident_links_a_partner_of_their_town_only(hanako: Resident) -> None
     assert (link.resident_id, link.partner_id) == (hanako.pk, "aruku")
     assert "hanako-77" not in link.member  # a keyed hash of the partner's user ID
     assert client.post("/health/partners/", {"partner": "elsewhere", "user": "x"}).status_code == 404
+
+
+def _walkers(lg_code: str, count: int, steps: int = 6000) -> None:
+    day = timezone.localdate() - timedelta(days=2)
+    for _ in range(count):
+        walker = make_resident(lg_code)
+        consent(walker, "apple_health")
+        services.steps_import(resident=walker, upload=daily_walks([(day, "iPhone", steps)]), actor=OPERATOR)
+
+
+def test_the_town_dashboard_counts_participants_by_age(demo: Any, login: Any) -> None:
+    _walkers("202177", 3)
+    page = login("saku-health").get("/staff/m/202177/health/").content.decode()
+    assert 'data-testid="age-40-64">3<' in page  # the factory's residents were born in January 1980
+    assert login("komoro-health").get("/staff/m/202177/health/").status_code == 403
+
+
+def test_the_agency_sees_towns_of_ten_or_more_only(demo: Any, login: Any) -> None:
+    _walkers("202177", 10, steps=7000)
+    _walkers("202088", 9)
+    page = login("agency").get("/staff/agency/health/").content.decode()
+    saku = page.split('data-testid="town-202177"')[1].split("</tr>")[0]
+    komoro = page.split('data-testid="town-202088"')[1].split("</tr>")[0]
+    assert ">10<" in saku
+    assert "7,000" in saku
+    assert "9" not in komoro  # suppressed: fewer than 10 participants
+    assert login("saku-health").get("/staff/agency/health/").status_code == 403
