@@ -43,15 +43,17 @@ def test_a_resident_uploads_an_export_and_sees_days_and_points(
     assert page.get_attribute("html", "lang") == "ja"
 
     # she agrees to Apple Health data on the page
-    page.locator("li", has_text="Apple ヘルスケア（iPhone、Apple Watch）").get_by_role("button", name="同意する").click()
+    apple = page.locator("li", has_text="Apple ヘルスケア（iPhone、Apple Watch）")
+    apple.get_by_role("button", name="同意する").click()
     assert "同意を記録しました" in page.inner_text("body")
 
     # and uploads her export: two days, one walked with both the iPhone and the watch
     day1, day2 = today - timedelta(days=2), today - timedelta(days=1)
     export = tmp_path / "export.xml"
     export.write_bytes(
-        daily_walks([(day1, "花子のiPhone", 6200), (day1, "花子のApple Watch", 5900), (day2, "花子のiPhone", 8100)])
-        .getvalue()
+        daily_walks(
+            [(day1, "花子のiPhone", 6200), (day1, "花子のApple Watch", 5900), (day2, "花子のiPhone", 8100)]
+        ).getvalue()
     )
     page.set_input_files("#export", str(export))
     page.get_by_role("button", name="送信").click()
