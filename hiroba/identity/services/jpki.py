@@ -202,7 +202,9 @@ def _challenge_take(*, nonce: str, session_key: str, purpose: ChallengePurpose) 
         raise _challenge_error("identity.challenge_unknown")
     taken = Challenge.objects.filter(pk=found.pk, used_at__isnull=True, expires_at__gt=now).update(used_at=now)
     if not taken:
-        raise _challenge_error("identity.challenge_used" if found.used_at else "identity.challenge_expired")
+        # read again: a request racing this one may have used the nonce after `found` was read
+        used = Challenge.objects.filter(pk=found.pk, used_at__isnull=False).exists()
+        raise _challenge_error("identity.challenge_used" if used else "identity.challenge_expired")
 
 
 # ---------------------------------------------------------------- sign-in and enrollment
