@@ -17,7 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from hiroba.core.models import AuditRecord
 from hiroba.health.models import StepDay
-from hiroba.identity.models import Resident
+from hiroba.identity.models import Consent, Resident
 from hiroba.identity.tests.factories import make_resident
 from hiroba.ledger.models import Journal
 from hiroba.tenancy.models import Municipality, RoleGrant, Staff
@@ -85,6 +85,12 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
         )[0].pk
         for day in (dt.date(2026, 11, 1), dt.date(2026, 11, 2))
     )  # fmt: skip
+    # the resident's consent to paper logs, so that the counter's entry works for the town's own staff
+    Consent.objects.get_or_create(
+        resident=resident, purpose="health:paper", withdrawn_at=None,
+        defaults={"notice_version": "t", "notice_digest": "0" * 64, "language": "ja",
+                  "granted_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC)},
+    )  # fmt: skip
     rule = json.dumps({"version": 1, "step_tiers": [{"min_steps": 5000, "points": 3}]})
     return [
         ("staff/m/<str:lg_code>/staff/", "GET", f"/staff/m/{victim}/staff/", {}),
@@ -122,6 +128,9 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
          {"action": "check", "document": rule, "valid_from": "2027-04-01", "note": ""}),
         ("staff/m/<str:lg_code>/health/review/", "GET", f"/staff/m/{victim}/health/review/", {}),
         ("staff/m/<str:lg_code>/health/", "GET", f"/staff/m/{victim}/health/", {}),
+        ("staff/m/<str:lg_code>/health/imports/", "GET", f"/staff/m/{victim}/health/imports/", {}),
+        ("staff/m/<str:lg_code>/health/imports/", "POST", f"/staff/m/{victim}/health/imports/",
+         {"action": "paper", "resident": resident.pairwise_id, "day": "2026-11-01", "steps": "4000"}),
         ("staff/m/<str:lg_code>/health/review/", "POST", f"/staff/m/{victim}/health/review/",
          {"day": held, "decision": "approve", "reason": "attack"}),
         ("api/v1/municipalities/<lg_code>/health/review", "GET", f"/api/v1/municipalities/{victim}/health/review", {}),

@@ -97,6 +97,13 @@ def histories(town: Municipality, residents: set[int], *, since: date, until: da
     }
 
 
+def counter_require(scope: StaffScope, lg_code: str) -> None:
+    """Counter staff enter paper logs; the town's health and administration staff may too."""
+    if not any(scope.has(role, lg_code) for role in (Role.COUNTER, *HEALTH_ROLES)):
+        log.warning("tenancy.forbidden", extra={"user_id": scope.user_id, "lg_code": lg_code, "page": "health"})
+        raise tenancy_errors.forbidden(lg_code)
+
+
 # ---------------------------------------------------------------- the resident's own
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import BinaryIO, cast
 
 from django import forms
 from django.contrib import messages
@@ -20,6 +21,7 @@ from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Invalid
 from hiroba.health import fraud, selectors, services
 from hiroba.health.models import RuleVersion
+from hiroba.identity.selectors import town_resident
 from hiroba.tenancy.selectors import municipality_get, staff_scope
 
 
@@ -145,3 +147,45 @@ def agency_page(request: HttpRequest) -> HttpResponse:
     """The agency's anonymous roll-up across municipalities (towns with fewer than 10 participants not shown)."""
     rows = selectors.agency_rollup(scope=staff_scope(user=request.user), today=timezone.localdate())
     return render(request, "health/agency.html", {"rows": rows, "small": selectors.SMALL_GROUP})
+
+
+@login_required
+def imports_page(request: HttpRequest, lg_code: str) -> HttpResponse:
+    """Health staff upload the insurance section's card list, a 特定健診 archive or a screening CSV, and counter
+    staff type in a resident's paper pedometer log. POST `action` = links | checkups | paper."""
+    m = municipality_get(lg_code=lg_code)
+    scope = staff_scope(user=request.user)
+    action = request.POST.get("action", "")
+    if action == "paper":
+        selectors.counter_require(scope, m.lg_code)
+    else:
+        selectors.town_require(scope, m.lg_code)
+    error = None
+    if request.method == "POST":
+        actor = Actor.from_request(request)
+        try:
+            upload = request.FILES.get("file")
+            if action in {"links", "checkups"} and upload is None:
+                raise Invalid("health.no_file", ja="ファイルを選んでください。", en="Choose a file.")
+            if action == "links":
+                count = services.member_links_import(municipality=m, upload=cast("BinaryIO", upload), actor=actor)
+                messages.success(request, _("%(count)s insurance cards linked.") % {"count": count})
+            elif action == "checkups":
+                checkups = services.checkups_import(municipality=m, upload=cast("BinaryIO", upload), actor=actor)
+                messages.success(request, checkups.line())
+            elif action == "paper":
+                resident = town_resident(lg_code=m.lg_code, pairwise_id=request.POST.get("resident", ""))
+                day = date.fromisoformat(request.POST.get("day", ""))
+                steps = int(request.POST.get("steps", ""))
+                summary = services.paper_steps_enter(resident=resident, entries=[(day, steps)], actor=actor)
+                messages.success(request, summary.line())
+            else:
+                raise Invalid("health.form_action", ja="この操作は行えません。", en="Unknown action.")
+            return redirect("staff-health-imports", lg_code=m.lg_code)
+        except AppError as problem:
+            error = _refusal(problem)
+        except ValueError:
+            error = _refusal(
+                Invalid("health.paper_entry", ja="日付と歩数を確かめてください。", en="Check the date and steps.")
+            )
+    return render(request, "health/staff_imports.html", {"m": m, "error": error}, status=422 if error else 200)

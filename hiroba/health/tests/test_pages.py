@@ -182,3 +182,25 @@ def test_the_agency_sees_towns_of_ten_or_more_only(demo: Any, login: Any) -> Non
     assert "7,000" in saku
     assert "9" not in komoro  # suppressed: fewer than 10 participants
     assert login("saku-health").get("/staff/agency/health/").status_code == 403
+
+
+def test_counter_staff_enter_a_paper_log_and_health_staff_import_checkups(demo: Any, login: Any) -> None:
+    from hiroba.health.samples.checkups import INSURER, Person, tokutei_archive
+
+    walker = make_resident("202177")
+    consent(walker, "paper", "checkups")
+    counter = login("saku-counter")
+    day = (timezone.localdate() - timedelta(days=1)).isoformat()
+    paper = {"action": "paper", "resident": walker.pairwise_id, "day": day, "steps": "4200"}
+    entered = counter.post("/staff/m/202177/health/imports/", paper)
+    assert entered.status_code == 302
+    assert StepDay.objects.get().entered_by == "staff"
+    assert counter.post("/staff/m/202177/health/imports/", {"action": "checkups"}).status_code == 403  # health only
+    health = login("saku-health")
+    links = f"pairwise_id,保険者番号,記号,番号,枝番\n{walker.pairwise_id},{INSURER},見本,7,01\n".encode()
+    assert health.post("/staff/m/202177/health/imports/", {"action": "links", "file": SimpleUploadedFile(
+        "links.csv", links)}).status_code == 302  # fmt: skip
+    archive = tokutei_archive([Person("見本", "7", "01", timezone.localdate() - timedelta(days=3))])
+    upload = {"action": "checkups", "file": SimpleUploadedFile("k.zip", archive)}
+    response = health.post("/staff/m/202177/health/imports/", upload, follow=True)
+    assert "1 checkups recorded" in response.content.decode()
