@@ -215,3 +215,16 @@ def test_the_command_line_prints_one_summary_line_and_fails_on_bad_input(hanako:
     bad.write_text("not an export")
     with pytest.raises(CommandError, match=r"import\.unknown_kind"):
         call_command("health_import_steps", "--municipality", SAKU, "--resident", hanako.pairwise_id, str(bad))
+
+
+def test_a_new_version_governs_the_days_from_its_start_and_the_next_run_uses_it(hanako: Resident) -> None:
+    saku = Municipality.objects.get(lg_code=SAKU)
+    switch = START + timedelta(days=10)
+    generous = {**RULE, "step_tiers": [{"min_steps": 1000, "points": 9}]}
+    v2 = services.rule_version_add(
+        municipality=saku, document=generous, valid_from=switch, note="v2", actor=OPERATOR, today=START + timedelta(5)
+    )
+    upload(hanako, walk(switch - timedelta(days=1), 5500), walk(switch, 5500))
+    services.award_run(on=switch + timedelta(days=1), actor=OPERATOR)
+    by_day = {a.day: (a.rule_version.number, a.points) for a in Award.objects.filter(component="steps")}
+    assert by_day == {switch - timedelta(days=1): (1, 3), switch: (v2.number, 9)}
