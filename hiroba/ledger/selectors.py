@@ -67,9 +67,10 @@ def ledger_verify() -> tuple[dict[str, int], list[Violation]]:
             violations.append(Violation("total", f"{chain}/{unit}", f"balances sum to {total}, not 0"))
     moved = dict(LotMove.objects.values_list("lot_id").annotate(total=Sum("amount")))
     for lot in Lot.objects.order_by("pk"):
-        if lot.remaining != moved.get(lot.pk, 0):
+        expected = lot.amount + moved.get(lot.pk, 0)
+        if lot.remaining != expected:
             violations.append(
-                Violation("lot", str(lot.pk), f"remaining {lot.remaining} but its moves give {moved.get(lot.pk, 0)}")
+                Violation("lot", str(lot.pk), f"remaining {lot.remaining} but its amount and moves give {expected}")
             )
     for p in Posting.objects.filter(~Q(unit=F("debit__unit")) | ~Q(unit=F("credit__unit"))):
         violations.append(Violation("posting", str(p.pk), "unit differs from its accounts'"))
@@ -78,14 +79,19 @@ def ledger_verify() -> tuple[dict[str, int], list[Violation]]:
 
 
 def posting_links(journal_ids: list[int] | None = None) -> dict[int, list[PostingLink]]:
-    """The chained form of postings (with their lot moves), by journal; all journals when `journal_ids` is None."""
+    """The chained form of postings by journal (all journals when `journal_ids` is None): each posting's lot moves
+    in the order written, then the lots it created with their amounts."""
     postings_qs = Posting.objects.order_by("pk")
     moves_qs = LotMove.objects.order_by("pk")
+    created_qs = Lot.objects.order_by("pk")
     if journal_ids is not None:
         postings_qs = postings_qs.filter(journal_id__in=journal_ids)
         moves_qs = moves_qs.filter(posting__journal_id__in=journal_ids)
+        created_qs = created_qs.filter(created_by__journal_id__in=journal_ids)
     moves: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for posting_id, lot_id, amount in moves_qs.values_list("posting_id", "lot_id", "amount"):
+        moves[posting_id].append((lot_id, amount))
+    for posting_id, lot_id, amount in created_qs.values_list("created_by_id", "pk", "amount"):
         moves[posting_id].append((lot_id, amount))
     links: dict[int, list[PostingLink]] = defaultdict(list)
     for pk, journal_id, debit, credit, unit, amount in postings_qs.values_list(

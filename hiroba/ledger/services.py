@@ -307,8 +307,9 @@ def _post(
 def _apply_lots(
     moves: Sequence[Move], posting_ids: Sequence[int], accounts: dict[int, rows.Locked], *, today: date
 ) -> list[list[tuple[int, int]]]:
-    """Take from, create and restore lots for each posting; returns each posting's (lot id, signed amount) moves
-    in the order they are written (the order in which the chain hashes them)."""
+    """Take from, create and restore lots for each posting; returns each posting's (lot id, signed amount) moves in
+    the order the chain hashes them: the lot moves as written, then the lots the posting created (a created lot is
+    not written as a move: the lot row itself says who created it and with how much)."""
     spending = sorted({m.debit.pk for m in moves if accounts[m.debit.pk].has_lots and not m.take})
     usable = (
         {account_id: [LotView(*lot) for lot in lots] for account_id, lots in rows.lots_usable(spending, today).items()}
@@ -342,10 +343,6 @@ def _apply_lots(
                 raise errors.bad_journal("a lot cannot take back more than was spent from it")
             per_posting[index].append((lot_id, amount))
     rows.lots_take_allocated(allocated)
-    if new_lots:
-        created = rows.lots_insert([row for _, row in new_lots])
-        for (index, row), lot_id in zip(new_lots, created, strict=True):
-            per_posting[index].append((lot_id, row[4]))
     rows.lot_moves_insert(
         [
             (posting_id, lot_id, amount)
@@ -353,6 +350,10 @@ def _apply_lots(
             for lot_id, amount in lots
         ]
     )
+    if new_lots:  # a new lot is its own record of the credit (amount, created_by): it needs no lot move
+        created = rows.lots_insert([row for _, row in new_lots])
+        for (index, row), lot_id in zip(new_lots, created, strict=True):
+            per_posting[index].append((lot_id, row[4]))
     return per_posting
 
 

@@ -124,8 +124,8 @@ def paid_coin_report(*, area: CurrencyArea, base_date: date) -> PaidCoinReport:
     moved = LotMove.objects.filter(
         lot__in=lots, posting__journal__final_at__lt=end, posting__journal__state=JournalState.POSTED
     )
-    # a lot's creating move is +amount, so the moves alone add up to what was left
-    unused = moved.aggregate(total=Sum("amount"))["total"] or 0
+    # what was left: each lot's amount plus every move on it made by then
+    unused = (lots.aggregate(total=Sum("amount"))["total"] or 0) + (moved.aggregate(total=Sum("amount"))["total"] or 0)
     configured = AreaSettings.objects.filter(area=area).values_list("deposit_threshold", flat=True).first()
     threshold = configured if configured is not None else AreaSettings._meta.get_field("deposit_threshold").default
     return PaidCoinReport(base_date, unused, int(threshold))

@@ -195,6 +195,15 @@ def test_the_database_refuses_a_posting_in_another_unit(area: dict[str, Account]
     assert Posting.objects.filter(journal=journal).count() == 1
 
 
+def test_verify_reports_a_lot_that_no_longer_matches_its_amount_and_moves(area: dict[str, Account]) -> None:
+    grant(area, "hanako", 300)
+    lot = Lot.objects.get(account=area["hanako"])
+    assert verified()
+    Lot.objects.filter(pk=lot.pk).update(remaining=250)  # an attacker with database access
+    reports = {str(v) for v in ledger_verify()[1]}
+    assert f"lot {lot.pk}: remaining 250 but its amount and moves give 300" in reports
+
+
 def test_verify_reports_a_tampered_balance_and_a_tampered_posting(area: dict[str, Account]) -> None:
     grant(area, "hanako", 100)
     Account.objects.filter(key="m:shop").update(balance=5)
