@@ -74,7 +74,11 @@ def _award_town(town: Municipality, *, on: date, actor: Actor) -> TownRun:
     key = f"health:{town.lg_code}:{on.isoformat()}:{hashlib.sha256(body.encode()).hexdigest()[:24]}"
     latest = next(engine for engine in reversed(engine_versions) if engine.governs(on - timedelta(days=1)))
     expires = fiscal_year_end(on) if rules.points_lapse_on(latest.rule, day=on) else NEVER
-    residents = {r.pk: r for r in Resident.objects.filter(municipality=town).only("pk", "pairwise_id", "municipality")}
+    residents = {  # only what the points accounts need: built from plain rows, not loaded as 100,000 models
+        pk: Resident(pk=pk, pairwise_id=pairwise, municipality=town)
+        for pk, pairwise in Resident.objects.filter(municipality=town).values_list("pk", "pairwise_id")
+        if pk in totals
+    }
 
     def record(journal: Journal) -> None:
         insert_rows(
