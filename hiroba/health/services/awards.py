@@ -58,7 +58,9 @@ def _award_town(town: Municipality, *, on: date, actor: Actor) -> TownRun:
             "resident_id", flat=True
         )
     ) | set(CheckupRecord.objects.filter(open_days, resident__municipality=town).values_list("resident_id", flat=True))
-    active = set(Resident.objects.filter(pk__in=candidates, status=ResidentStatus.ACTIVE).values_list("pk", flat=True))
+    active = candidates & set(  # by town, not by a list of ids: a town's candidates run to six figures
+        Resident.objects.filter(municipality=town, status=ResidentStatus.ACTIVE).values_list("pk", flat=True)
+    )
     engine_versions = [engine for _, engine in versions]
     stored = {engine.number: version for version, engine in versions}
     rows: list[tuple[int, date, str, int, int]] = []  # resident, day, component, version number, points

@@ -47,10 +47,16 @@ def resident_points(resident: Resident) -> Account:
 def residents_points(municipality: Municipality, residents: Sequence[Resident]) -> dict[int, Account]:
     """Points accounts of residents of `municipality`, by resident id: the town's existing accounts in one query,
     the missing ones opened in bulk (award batches reach every resident of a town)."""
-    existing = {
-        a.resident_id: a
-        for a in Account.objects.filter(kind=AccountKind.RESIDENT_POINTS, municipality=municipality)
-        if a.resident_id is not None
+    wanted = {r.pk for r in residents}
+    fields = ("pk", "key", "unit", "chain", "balance", "reserved", "may_go_negative", "has_lots", "resident_id")
+    existing = {  # a town's accounts run to six figures: rows, and models only for the residents asked for
+        row[-1]: Account(
+            kind=AccountKind.RESIDENT_POINTS, municipality=municipality, **dict(zip(fields, row, strict=True))
+        )
+        for row in Account.objects.filter(kind=AccountKind.RESIDENT_POINTS, municipality=municipality).values_list(
+            *fields
+        )
+        if row[-1] in wanted
     }
     missing = [r for r in residents if r.pk not in existing]
     if missing:
