@@ -37,6 +37,12 @@ NOTICE = gettext_lazy(
     "only that you had one, its kind and date: never the results. They are used to award health points. "
     "You can withdraw at any time; data already received stays until you delete it."
 )
+COMPONENT_LABELS = {
+    "steps": gettext_lazy("steps"),
+    "streak": gettext_lazy("streak"),
+    "first_participation": gettext_lazy("first time"),
+    "checkup:tokutei": gettext_lazy("checkup"),
+}
 STATUS_LABELS = {
     "counted": gettext_lazy("Counted"),
     "held": gettext_lazy("Being checked by the town"),
@@ -55,6 +61,7 @@ def _page(request: HttpRequest, resident: Resident, *, error: AppError | None = 
                 "status": STATUS_LABELS.get(d.status, ""),
                 "held": d.status == "held",
                 "points": d.total,
+                "parts": [(COMPONENT_LABELS.get(c, gettext_lazy("screening")), p) for c, p in sorted(d.points.items())],
             }
             for d in activity.days
         ],

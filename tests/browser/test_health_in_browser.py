@@ -66,5 +66,6 @@ def test_a_resident_uploads_an_export_and_sees_days_and_points(
     page.reload()
     assert page.inner_text(f"[data-testid=points-{day1.isoformat()}]") == "+53"  # 3 for 6,000+ and 50 to start
     assert page.inner_text(f"[data-testid=points-{day2.isoformat()}]") == "+5"
+    assert "歩数 3, 初参加 50" in page.inner_text("body")  # what each day's points were for
     page.screenshot(path=str(artifacts / "health-resident.png"), full_page=True)
     assert violations == []
