@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Invalid, PermissionDenied
 from hiroba.health import selectors, services
+from hiroba.health.rules import COMPONENTS
 from hiroba.health.sources import SOURCES
 from hiroba.identity.models import Resident
 from hiroba.identity.services import consent_grant, consent_withdraw
@@ -61,7 +62,11 @@ def _page(request: HttpRequest, resident: Resident, *, error: AppError | None = 
                 "status": STATUS_LABELS.get(d.status, ""),
                 "held": d.status == "held",
                 "points": d.total,
-                "parts": [(COMPONENT_LABELS.get(c, gettext_lazy("screening")), p) for c, p in sorted(d.points.items())],
+                "parts": [
+                    (COMPONENT_LABELS.get(c, gettext_lazy("screening")), d.points[c])
+                    for c in COMPONENTS
+                    if c in d.points
+                ],
             }
             for d in activity.days
         ],
