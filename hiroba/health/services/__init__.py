@@ -3,7 +3,7 @@
 from hiroba.health.refusals import rule_check
 from hiroba.health.services.awards import TownRun, award_run
 from hiroba.health.services.checkups import CheckupSummary, checkups_import, member_links_import
-from hiroba.health.services.partners import BatchSummary, partner_batch_accept, partner_link
+from hiroba.health.services.partners import BatchSummary, partner_batch_accept, partner_link, partner_nonces_prune
 from hiroba.health.services.review import day_review
 from hiroba.health.services.rules import rule_version_add
 from hiroba.health.services.steps import ImportSummary, paper_steps_enter, steps_delete, steps_import
@@ -22,6 +22,7 @@ __all__ = [
     "paper_steps_enter",
     "partner_batch_accept",
     "partner_link",
+    "partner_nonces_prune",
     "rule_check",
     "rule_version_add",
     "steps_delete",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -128,3 +128,10 @@ def _store_batch(partner: Partner, nonce: str, entries: list[batch.PartnerEntry]
         days += summary.imported
         held += summary.held
     return BatchSummary(days, held, unknown, refused_consent)
+
+
+def partner_nonces_prune(*, now: datetime | None = None) -> int:
+    """Forget nonces older than the clock window: a batch that old is refused by its timestamp anyway. Daily."""
+    cutoff = (now or timezone.now()) - timedelta(seconds=2 * batch.MAX_SKEW_SECONDS)
+    removed, _ = PartnerNonce.objects.filter(seen_at__lt=cutoff).delete()
+    return removed

@@ -137,3 +137,14 @@ def test_staff_review_over_the_api(demo: Any, login: Any) -> None:
     )
     assert decided.status_code == 200
     assert client.get("/api/v1/municipalities/202177/health/review").json() == []
+
+
+def test_old_nonces_are_forgotten_after_the_clock_window(partner: tuple[Partner, str], client: Client) -> None:
+    from hiroba.health.models import PartnerNonce
+
+    p, secret = partner
+    linked(p, "user-1")
+    push(client, secret, [{"user": "user-1", "date": timezone.localdate().isoformat(), "steps": 10}])
+    assert services.partner_nonces_prune() == 0
+    assert services.partner_nonces_prune(now=timezone.now() + timedelta(hours=1)) == 1
+    assert not PartnerNonce.objects.exists()

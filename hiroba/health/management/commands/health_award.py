@@ -15,7 +15,8 @@ from hiroba.tenancy.models import Municipality
 class Command(HirobaCommand):
     help = (
         "Daily: award the points due on the run of DATE (the days before it still open to late data), one ledger "
-        "journal per municipality. Re-running a date grants nothing twice; late data grants only the difference."
+        "journal per municipality. Re-running a date grants nothing twice; late data grants only the difference. "
+        "Also forgets partner batch nonces older than the clock window."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,3 +34,4 @@ class Command(HirobaCommand):
             self.stdout.write(
                 f"{run.municipality}\t{run.residents} residents\t{run.points} points\t{run.journal or '-'}"
             )
+        partner_nonces_prune()
