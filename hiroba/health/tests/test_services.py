@@ -205,6 +205,13 @@ def test_rules_are_checked_and_start_in_the_future_only(hanako: Resident) -> Non
     assert later.number == 2
 
 
+def test_the_award_command_prints_a_line_per_town(hanako: Resident) -> None:
+    upload(hanako, walk(START + timedelta(days=1), 6000))
+    out = io.StringIO()
+    call_command("health_award", "--date", (START + timedelta(days=2)).isoformat(), stdout=out)
+    assert out.getvalue().splitlines()[0].startswith("202177\t1 residents\t53 points\thealth:202177:")
+
+
 def test_the_command_line_prints_one_summary_line_and_fails_on_bad_input(hanako: Resident, tmp_path: Any) -> None:
     good = tmp_path / "export.xml"
     good.write_bytes(export(walk(START, 4000), walk(START + timedelta(1), 70_000)).getvalue())

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from hiroba.core.audit import Actor
 from hiroba.core.management.base import HirobaCommand
-from hiroba.health.services import award_run
+from hiroba.health.services import award_run, partner_nonces_prune
 from hiroba.tenancy.models import Municipality
 
 
