@@ -39,6 +39,7 @@ class Command(HirobaCommand):
             self.stdout.write(f"  Wallet:          {base}/wallet/ (sign in with a card from /dev/cards/)")
             self.stdout.write(f"  Shops:           {base}/merchant/login/ (e-mail code, printed in this console)")
             self.stdout.write(f"  Settle {period}: hiroba wallet settle --area saku --period {period}")
+            self.stdout.write(f"  Health points:   {base}/health/ (a resident), {base}/staff/m/202177/health/ (staff)")
         self.stdout.write(f"Demo log-ins (password {DEMO_PASSWORD}); each town also has -health, -finance, -counter:")
         for username, what in logins:
             self.stdout.write(f"  {username:<18} {what}")
