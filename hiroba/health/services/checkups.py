@@ -90,10 +90,12 @@ def member_links_import(*, municipality: Municipality, upload: BinaryIO, actor: 
             raise refused(ImportRefused(error.code, ja=error.ja, en=error.en, where=f"line {line}")) from None
         links[key] = resident
     now = timezone.now()
-    for key, resident in links.items():
-        MemberLink.objects.update_or_create(
-            municipality=municipality, member_key=key, defaults={"resident": resident, "linked_at": now}
-        )
+    MemberLink.objects.bulk_create(  # one upsert: a town's list runs to tens of thousands of cards
+        [MemberLink(municipality=municipality, member_key=k, resident=r, linked_at=now) for k, r in links.items()],
+        update_conflicts=True,
+        unique_fields=["municipality", "member_key"],
+        update_fields=["resident", "linked_at"],
+    )
     audit_record(
         tag=HealthEvent.MEMBERS_LINKED,
         actor=actor,

@@ -38,10 +38,14 @@ def _member(partner: Partner, user: str) -> str:
     return lookup_hash(f"health:partner:{partner.slug}", user.strip())
 
 
+def _unknown() -> NotFound:
+    return NotFound("health.partner_unknown", ja="連携サービスが見つかりません。", en="No such partner service.")
+
+
 def partner_get(*, slug: str) -> Partner:
     partner = Partner.objects.filter(slug=slug, active=True).first()
     if partner is None:
-        raise NotFound("health.partner_unknown", ja="連携サービスが見つかりません。", en="No such partner service.")
+        raise _unknown()
     return partner
 
 
@@ -49,8 +53,8 @@ def partner_get(*, slug: str) -> Partner:
 def partner_link(*, resident: Resident, slug: str, user: str, notice_text: str, language: str, actor: Actor) -> None:
     """The resident links their account at a partner of their town and consents to its data."""
     partner = partner_get(slug=slug)
-    if partner.municipality_id != resident.municipality_id:
-        raise NotFound("health.partner_unknown", ja="連携サービスが見つかりません。", en="No such partner service.")
+    if partner.municipality_id != resident.municipality_id:  # another town's partner is not found, not refused
+        raise _unknown()
     PartnerLink.objects.update_or_create(
         partner=partner,
         member=_member(partner, user),

@@ -100,7 +100,8 @@ def store_days(
     }
     figures = {day: row.steps for day, row in existing.items()} | {day: d.steps for day, d in incoming.items()}
     now = timezone.now()
-    imported = skipped = held = 0
+    skipped = held = 0
+    writes: list[StepDay] = []
     for day, choice in sorted(incoming.items()):
         reasons = fraud.hold_reasons(
             fraud.DayFacts(
@@ -131,11 +132,16 @@ def store_days(
         if row is not None and row.reviewed_by and row.steps == choice.steps:
             skipped += 1  # a reviewed day keeps its decision when the same figure comes again
             continue
-        StepDay.objects.update_or_create(
-            resident=resident, day=day, origin=origin, defaults={**values, "updated_at": now}
-        )
-        imported += 1
+        writes.append(StepDay(resident=resident, day=day, origin=origin, updated_at=now, **values))
         held += bool(reasons)
+    if writes:  # one upsert for every new or changed day (an upload of a year is one statement, not 365)
+        StepDay.objects.bulk_create(
+            writes,
+            update_conflicts=True,
+            unique_fields=["resident", "day", "origin"],
+            update_fields=[*values, "updated_at"],
+        )
+    imported = len(writes)
     summary = ImportSummary(imported, skipped, held)
     audit_record(
         tag=HealthEvent.STEPS_IMPORTED,
