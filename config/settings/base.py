@@ -140,6 +140,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=False)
 
 # Sessions and cookies. Secure-only cookies and HSTS are switched on in production.py.
+SESSION_ENGINE = "hiroba.identity.web"  # Django's database sessions, loaded by one plain statement
 SESSION_COOKIE_NAME = "hiroba_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

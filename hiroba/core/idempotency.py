@@ -11,11 +11,11 @@ import hashlib
 from collections.abc import Callable
 from http import HTTPStatus
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 
 from hiroba.core.errors import AppError, Conflict, Invalid
-from hiroba.core.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -24,6 +24,47 @@ MAX_KEY = 100
 
 def _refuse(error: AppError) -> JsonResponse:
     return JsonResponse(error.as_dict(), status=error.status)
+
+
+def _stored(owner: str, key: str) -> tuple[str, int, bytes, str] | None:
+    """(fingerprint, status, body, content type) of the stored answer. Plain SQL, as `_store`: every mutating API
+    request runs both, and composing them through the ORM cost more than the statements (bench/api.py)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT fingerprint, status, body, content_type FROM core_idempotentrequest WHERE owner = %s AND key = %s",
+            [owner, key],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1], bytes(row[2]), row[3])
+
+
+def _store(owner: str, key: str, fingerprint: str, response: HttpResponse) -> None:
+    """Keep the answer; a concurrent retry that stored its answer first wins (both describe the same act).
+
+    On PostgreSQL, outside a caller's transaction, the statement runs as its own transaction, in one round trip
+    with the setting that lets its commit skip the wait for the disk: a stored answer only spares a retry the
+    work, and the act's own key (a journal's, say) still catches a replay if a crash loses this row. The act
+    itself committed, durably, before this runs."""
+    insert = (
+        "INSERT INTO core_idempotentrequest (owner, key, fingerprint, status, body, content_type, created_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (owner, key) DO NOTHING"
+    )
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # several statements in one simple-protocol query are one implicit transaction: SET LOCAL lasts to its end
+        insert = "SET LOCAL synchronous_commit TO OFF; " + insert
+    with connection.cursor() as cursor:
+        cursor.execute(
+            insert,
+            [
+                owner,
+                key,
+                fingerprint,
+                response.status_code,
+                response.content,
+                response.get("Content-Type", "application/json"),
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+            ],
+        )
 
 
 class IdempotencyMiddleware:
@@ -47,9 +88,10 @@ class IdempotencyMiddleware:
         fingerprint = hashlib.sha256(
             b"\n".join([request.method.encode(), request.get_full_path().encode(), request.body])
         ).hexdigest()
-        stored = IdempotentRequest.objects.filter(owner=owner, key=key).first()
+        stored = _stored(owner, key)
         if stored is not None:
-            if stored.fingerprint != fingerprint:
+            stored_fingerprint, status, body, content_type = stored
+            if stored_fingerprint != fingerprint:
                 return _refuse(
                     Conflict(
                         "idempotency.key_reused",
@@ -57,27 +99,11 @@ class IdempotencyMiddleware:
                         en="This Idempotency-Key was already used for a different request.",
                     )
                 )
-            replay = HttpResponse(bytes(stored.body), status=stored.status, content_type=stored.content_type)
+            replay = HttpResponse(body, status=status, content_type=content_type)
             replay["Idempotent-Replayed"] = "true"
             return replay
         response = self.get_response(request)
         storable = response.status_code < HTTPStatus.INTERNAL_SERVER_ERROR and not getattr(response, "streaming", False)
         if storable and owner != "anonymous":
-            try:
-                with transaction.atomic():
-                    if connection.vendor == "postgresql":
-                        # A stored answer only spares a retry the work: the act's own key (a journal's, say) still
-                        # catches a replay if a crash loses this row, so its commit need not wait for the disk.
-                        with connection.cursor() as cursor:
-                            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                    IdempotentRequest.objects.create(
-                        owner=owner,
-                        key=key,
-                        fingerprint=fingerprint,
-                        status=response.status_code,
-                        body=response.content,
-                        content_type=response.get("Content-Type", "application/json"),
-                    )
-            except IntegrityError:
-                pass  # a concurrent retry stored its answer first; both answers describe the same act
+            _store(owner, key, fingerprint, response)
         return response

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact
 
-from hiroba.core.auditchain import GENESIS
+from hiroba.core.auditchain import GENESIS, LINK_VERSION
 
 
 class Channel(models.TextChoices):
@@ -17,11 +17,14 @@ class Channel(models.TextChoices):
 
 
 class AuditChain(models.Model):
-    """The head of one chain (a municipality's lg_code, or "platform"). Appending locks this row."""
+    """The head of one chain (a municipality's lg_code, or "platform"). Appending moves it in one UPDATE, which
+    locks the row to the commit and computes the new hash; `prev_hash` keeps the hash it replaced so that the same
+    statement can hand both ends of the new link to the record's INSERT."""
 
     key = models.CharField(max_length=16, primary_key=True)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS)
+    prev_hash = models.CharField(max_length=64, default=GENESIS)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(last_seq__gte=0), name="auditchain_seq_non_negative")]
@@ -44,11 +47,13 @@ class AuditRecord(models.Model):
     data = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    version = models.PositiveSmallIntegerField(default=LINK_VERSION, help_text="hash format (hiroba.core.auditchain)")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["chain", "seq"], name="auditrecord_one_record_per_seq"),
             models.CheckConstraint(condition=Q(seq__gte=1), name="auditrecord_seq_positive"),
+            models.CheckConstraint(condition=Q(version__in=[1, LINK_VERSION]), name="auditrecord_known_version"),
             models.CheckConstraint(
                 condition=Q(Exact(Length("hash"), 64)) & Q(Exact(Length("prev_hash"), 64)),
                 name="auditrecord_hashes_sha256",

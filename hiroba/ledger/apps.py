@@ -6,4 +6,4 @@ class LedgerConfig(AppConfig):
     label = "ledger"
 
     def ready(self) -> None:
-        from hiroba.ledger import rows  # noqa: F401 (connects the SQLite hash function to every new connection)
+        from hiroba.core import bulk  # noqa: F401 (connects the SQLite hash function to every new connection)

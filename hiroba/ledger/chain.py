@@ -13,6 +13,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hiroba.core.auditchain import link_hash
+
 GENESIS = "0" * 64
 
 
@@ -51,12 +53,6 @@ class JournalLink:
 
     def digest(self) -> str:
         return link_hash(self.prev_hash, self.seq, self.body_digest())
-
-
-def link_hash(prev_hash: str, seq: int, body_digest: str) -> str:
-    """The journal's hash: SHA-256 of "<previous hash>:<seq>:<body digest>" in hex. The database computes the same
-    expression while it moves the chain head, so the head is locked for one statement only."""
-    return hashlib.sha256(f"{prev_hash}:{seq}:{body_digest}".encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

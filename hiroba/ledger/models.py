@@ -135,7 +135,6 @@ class Posting(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="posting_amount_positive"),
             models.CheckConstraint(condition=~Q(debit=F("credit")), name="posting_not_to_itself"),
         ]
-        indexes = [models.Index(fields=["debit"]), models.Index(fields=["credit"])]
 
     def __str__(self) -> str:
         return f"{self.amount} {self.unit}"
@@ -144,8 +143,10 @@ class Posting(models.Model):
 class Lot(models.Model):
     """Value credited to a resident account, with its funder and expiry. `remaining` is what is left unspent."""
 
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots")
-    funder = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+")
+    # Both foreign keys are indexed by `Meta.indexes` alone: (account, expires_on) serves look-ups by account, and
+    # a plain index on the funder replaces the pattern-matching twin PostgreSQL would get for a text key.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lots", db_index=False)
+    funder = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+", db_index=False)
     paid = models.BooleanField(default=False, help_text="bought with cash (前払式支払手段), not granted")
     expires_on = models.DateField()
     amount = models.BigIntegerField()
@@ -159,7 +160,7 @@ class Lot(models.Model):
                 condition=Q(remaining__gte=0) & Q(remaining__lte=F("amount")), name="lot_remaining_within_amount"
             ),
         ]
-        indexes = [models.Index(fields=["account", "expires_on"])]
+        indexes = [models.Index(fields=["account", "expires_on"]), models.Index(fields=["funder"])]
 
     def __str__(self) -> str:
         return f"lot {self.pk} {self.remaining}/{self.amount}"

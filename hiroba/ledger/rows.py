@@ -10,7 +10,6 @@ not already check.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -18,11 +17,10 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.backends.signals import connection_created
-from django.dispatch import receiver
 
-from hiroba.core.bulk import chunks, id_list, insert_rows, rows_source
+from hiroba.core.bulk import chunks, columns_of, id_list, insert_rows, instance_from, link_hash_sql, rows_source
 from hiroba.ledger.chain import GENESIS
+from hiroba.ledger.models import Account
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,21 +32,6 @@ class Locked:
     reserved: int
     may_go_negative: bool
     has_lots: bool
-
-
-@receiver(connection_created)
-def _sqlite_sha256(sender: object, connection: Any, **kwargs: object) -> None:
-    """SQLite has no SHA-256; the chain head's UPDATE needs the same function PostgreSQL has built in."""
-    if connection.vendor == "sqlite":
-        connection.connection.create_function(
-            "hiroba_sha256_hex", 1, lambda text: hashlib.sha256(text.encode()).hexdigest(), deterministic=True
-        )
-
-
-def _sha256_hex(expression: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"encode(sha256(convert_to({expression}, 'UTF8')), 'hex')"
-    return f"hiroba_sha256_hex({expression})"
 
 
 def _add_by_id(table: str, column: str, changes: Iterable[tuple[int, int]]) -> None:
@@ -103,6 +86,14 @@ def journal_insert(
         )
         (journal_id,) = cursor.fetchone()
     return int(journal_id)
+
+
+def accounts_by_key(keys: Sequence[str]) -> dict[str, Account]:
+    """The accounts with these keys (those that exist), by key."""
+    among, params = id_list(keys, "text")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns_of(Account, 'a')} FROM ledger_account a WHERE a.key {among}", params)  # noqa: S608
+        return {account.key: account for account in (instance_from(Account, row) for row in cursor.fetchall())}
 
 
 def accounts_lock(account_ids: Iterable[int]) -> dict[int, Locked]:
@@ -219,28 +210,45 @@ def chain_seal(
     final_at: datetime,
     pending_until: datetime | None,
 ) -> tuple[int, str, str]:
-    """Give the journal the next place in its chain: (seq, previous hash, hash). The head row is locked by the first
-    UPDATE, which also computes the hash, and stays locked only for the journal's UPDATE and the commit."""
-    link = _sha256_hex("last_hash || ':' || (last_seq + 1) || ':' || %s")
+    """Give the journal the next place in its chain: (seq, previous hash, hash). The head row is locked by the UPDATE
+    that also computes the hash, and stays locked only to the commit. On PostgreSQL the journal's own UPDATE rides in
+    the same statement; SQLite, which has no data-modifying WITH, runs it next."""
+    link = link_hash_sql("last_hash", "(last_seq + 1)", "%s")
     move_head = (
         f"UPDATE ledger_chainhead SET prev_hash = last_hash, last_seq = last_seq + 1, last_hash = {link} "  # noqa: S608
         "WHERE key = %s RETURNING last_seq, prev_hash, last_hash"
     )
+    seal = (
+        "UPDATE ledger_journal SET seq = {seq}, prev_hash = {prev}, hash = {hash}, state = %s, final_at = %s, "
+        "pending_until = %s"
+    )
+    finals = [state, _dt(final_at), _dt(pending_until), journal_id]
     with connection.cursor() as cursor:
-        cursor.execute(move_head, [body_digest, chain])
-        moved = cursor.fetchone()
+
+        def move() -> tuple[int, str, str] | None:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"WITH head AS ({move_head}) "
+                    + seal.format(seq="head.last_seq", prev="head.prev_hash", hash="head.last_hash")
+                    + " FROM head WHERE ledger_journal.id = %s RETURNING seq, ledger_journal.prev_hash, hash",
+                    [body_digest, chain, *finals],
+                )
+                moved = cursor.fetchone()
+            else:
+                cursor.execute(move_head, [body_digest, chain])
+                moved = cursor.fetchone()
+                if moved is not None:
+                    cursor.execute(seal.format(seq="%s", prev="%s", hash="%s") + " WHERE id = %s", [*moved, *finals])
+            return None if moved is None else (int(moved[0]), str(moved[1]), str(moved[2]))
+
+        moved = move()
         if moved is None:  # the chain's first journal
             cursor.execute(
                 "INSERT INTO ledger_chainhead (key, last_seq, last_hash, prev_hash) VALUES (%s, 0, %s, %s) "
                 "ON CONFLICT (key) DO NOTHING",
                 [chain, GENESIS, GENESIS],
             )
-            cursor.execute(move_head, [body_digest, chain])
-            moved = cursor.fetchone()
-        seq, prev_hash, digest = moved
-        cursor.execute(
-            "UPDATE ledger_journal SET seq = %s, prev_hash = %s, hash = %s, state = %s, final_at = %s, "
-            "pending_until = %s WHERE id = %s",
-            [seq, prev_hash, digest, state, _dt(final_at), _dt(pending_until), journal_id],
-        )
-    return int(seq), str(prev_hash), str(digest)
+            moved = move()
+    if moved is None:
+        raise RuntimeError(f"chain {chain}: the head could not be moved")
+    return moved

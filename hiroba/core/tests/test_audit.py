@@ -8,8 +8,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from hiroba.core.audit import Actor, audit_record, audit_verify
+from hiroba.core.auditchain import GENESIS, Link
 from hiroba.core.models import AuditChain, AuditRecord
 
 OPERATOR = Actor.command_line()
@@ -149,3 +151,21 @@ def test_concurrent_writers_on_one_chain_keep_it_intact() -> None:
     assert AuditChain.objects.get(key="202177").last_seq == 200
     assert sorted(AuditRecord.objects.filter(chain_id="202177").values_list("seq", flat=True)) == list(range(1, 201))
     assert audit_verify() == ({"202177": 200}, [])
+
+
+@pytest.mark.django_db
+def test_a_chain_written_in_format_1_continues_in_format_2_and_verifies() -> None:
+    # given a record of the first format, as written before the head moved in the database
+    occurred_at = timezone.now()
+    old = Link("202177", 1, GENESIS, occurred_at, "operator", "", "cli", "test:thing:done", "thing:0", {}, version=1)
+    head = AuditChain.objects.create(key="202177", last_seq=1, last_hash=old.digest())
+    AuditRecord.objects.create(
+        chain=head, seq=1, occurred_at=occurred_at, actor="operator", channel="cli", tag="test:thing:done",
+        subject="thing:0", data={}, prev_hash=GENESIS, hash=old.digest(), version=1,
+    )  # fmt: skip
+    # when
+    record(2, "202177")
+    # then
+    new = AuditRecord.objects.get(chain_id="202177", seq=2)
+    assert (new.version, new.prev_hash) == (2, old.digest())
+    assert audit_verify() == ({"202177": 3}, [])

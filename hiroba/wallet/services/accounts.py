@@ -66,10 +66,10 @@ def residents_points(municipality: Municipality, residents: Sequence[Resident]) 
     return {r.pk: existing[r.pk] for r in residents}
 
 
-def resident_wallet(resident: Resident) -> Account:
+def _wallet_spec(resident: Resident) -> AccountSpec:
     m = resident.municipality
     area = area_of(m)
-    return account_open(
+    return AccountSpec(
         key=f"rw:{area.slug}:{resident.pairwise_id}",
         kind=AccountKind.RESIDENT_WALLET,
         unit=Unit.COIN,
@@ -78,6 +78,24 @@ def resident_wallet(resident: Resident) -> Account:
         area_id=area.pk,
         resident_id=resident.pk,
     )
+
+
+def _merchant_spec(merchant_id: str, area: CurrencyArea) -> AccountSpec:
+    return AccountSpec(
+        key=f"m:{merchant_id}", kind=AccountKind.MERCHANT, unit=Unit.COIN, chain=area.slug, area_id=area.pk
+    )
+
+
+def resident_wallet(resident: Resident) -> Account:
+    spec = _wallet_spec(resident)
+    return accounts_open([spec])[spec.key]
+
+
+def wallet_and_merchant(resident: Resident, merchant_id: str, area: CurrencyArea) -> tuple[Account, Account]:
+    """The resident's wallet and the shop's account, in one query: the two sides of every payment."""
+    wallet, shop = _wallet_spec(resident), _merchant_spec(merchant_id, area)
+    opened = accounts_open([wallet, shop])
+    return opened[wallet.key], opened[shop.key]
 
 
 def points_issuance(municipality: Municipality) -> Account:
@@ -127,9 +145,8 @@ def counter_cash(municipality: Municipality) -> Account:
 
 
 def merchant_account(merchant_id: str, area: CurrencyArea) -> Account:
-    return account_open(
-        key=f"m:{merchant_id}", kind=AccountKind.MERCHANT, unit=Unit.COIN, chain=area.slug, area_id=area.pk
-    )
+    spec = _merchant_spec(merchant_id, area)
+    return accounts_open([spec])[spec.key]
 
 
 def settlement_account(area: CurrencyArea) -> Account:
