@@ -1,11 +1,13 @@
 # Hiroba: `make demo` serves the demo on http://localhost:8000; `make test` runs everything CI runs.
 # Both work on a bare Debian machine with Python 3.11 and pip: they create .venv, install the locked
-# dependencies and compile the translations first.
+# dependencies (and, with npm, the test tool axe-core) and compile the translations first.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# axe-core for the accessibility browser test, pinned in package-lock.json (a test tool only: nothing is served).
+NODE_STAMP := node_modules/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install messages demo test lint typecheck pytest lock bench clean
@@ -19,7 +21,17 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-install: $(STAMP) messages  ## create .venv with the locked dependencies
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "npm is not installed: CI needs Node.js and npm for the accessibility test (apt-get install nodejs npm)" >&2; \
+		exit 1; \
+	else \
+		echo "NOTICE: npm not found; tests/browser/test_accessibility.py will be skipped (apt-get install nodejs npm)"; \
+	fi
+
+install: $(STAMP) $(NODE_STAMP) messages  ## create .venv and node_modules with the locked dependencies
 
 messages: $(STAMP)  ## compile the committed .po translations
 	$(BIN)/python scripts/compile_messages.py
@@ -46,5 +58,5 @@ bench: install  ## run the benchmarks and print their figures
 	$(BIN)/python -m bench
 
 clean:  ## remove the virtualenv and generated files (keeps var/ data)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
 	find locale -name '*.mo' -delete

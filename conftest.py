@@ -86,6 +86,20 @@ def chromium() -> Iterator[Any]:
         browser.close()
 
 
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core from package-lock.json (`make install` runs `npm ci`). Without it the test is skipped, except in CI."""
+    if not AXE.exists():
+        message = f"{AXE} is missing: run `make install` (npm ci) to install axe-core"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE
+
+
 @pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)

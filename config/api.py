@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from hiroba.assist.api_channels import router as assist_channels_router
 from hiroba.core.errors import AppError, Invalid, NotAuthenticated, NotFound
 from hiroba.health.api import router as health_router
 from hiroba.identity.api import router as identity_router
@@ -23,6 +24,7 @@ api.add_router("/", tenancy_router)
 api.add_router("/identity/", identity_router)
 api.add_router("/", wallet_router)
 api.add_router("/", health_router)
+api.add_router("/", assist_channels_router)
 
 
 def _error(request: HttpRequest, error: AppError) -> HttpResponse:

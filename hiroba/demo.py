@@ -399,3 +399,62 @@ def demo_health(today: dt.date) -> None:
     health.checkups_import(municipality=saku, upload=io.BytesIO(archive), actor=operator, today=today)
     for d in range(1, HEALTH_WEEKS * 7 + 1):
         health.award_run(on=start + timedelta(days=d), actor=operator)
+
+
+DEMO_CARD_PIN = "2580"  # the demo's printed cards (the resident's own card and the proxy's)
+
+
+def demo_assist(today: dt.date) -> None:
+    """見本 一歩 (b. 1948, 佐久市) has no smartphone: a printed card, outreach he asked for with one logged call, and
+    見本 歩美 as his proxy (balance, paying with her own proxy card, paper step logs). Does nothing the second time."""
+    from datetime import timedelta
+
+    from hiroba.assist.models import Delegation
+    from hiroba.assist.services import outreach, proxies
+    from hiroba.core.models import Channel
+    from hiroba.identity.models import Resident, ResidentStatus, User
+    from hiroba.wallet.services import cards
+
+    if Delegation.objects.exists():
+        return
+    people = {
+        r.person.user.full_name: r
+        for r in Resident.objects.filter(municipality_id="202177", status=ResidentStatus.ACTIVE).select_related(
+            "person__user"
+        )
+        if r.person is not None
+    }
+    father, daughter = people.get("見本 一歩"), people.get("見本 歩美")
+    if father is None or daughter is None or father.person is None or daughter.person is None:
+        return
+    operator = Actor.command_line()
+    father_acts = Actor.for_user(father.person.user, channel=Channel.WEB)
+    daughter_acts = Actor.for_user(daughter.person.user, channel=Channel.WEB)
+    cards.card_issue(resident=father, pin=DEMO_CARD_PIN, daily_limit=5_000, actor=operator)
+    _invitation, code = proxies.proxy_offer(
+        resident=father,
+        scopes=["balance", "pay_card", "paper_steps"],
+        ends_on=dt.date(today.year + 1, 3, 31),
+        actor=father_acts,
+    )
+    proxies.proxy_accept(code=code, proxy=daughter.person.user, actor=daughter_acts)
+    delegation = Delegation.objects.get(resident=father)
+    proxies.proxy_card_issue(
+        delegation_id=delegation.pk,
+        proxy=daughter.person.user,
+        pin=DEMO_CARD_PIN,
+        daily_limit=3_000,
+        on=today,
+        actor=daughter_acts,
+    )
+    enrollment = outreach.outreach_join(resident=father, recorded_by=father.person.user, actor=father_acts)
+    clerk = User.objects.get(username="saku-counter")
+    outreach.outreach_contact_log(
+        lg_code="202177",
+        enrollment_id=enrollment.pk,
+        outcome="called",
+        note="見本の記録：お元気でした",
+        follow_up_on=today + timedelta(days=14),
+        staff=clerk,
+        actor=Actor.for_user(clerk, channel=Channel.COUNTER),
+    )

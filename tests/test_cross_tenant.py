@@ -15,6 +15,7 @@ from django.contrib.auth.hashers import make_password
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from hiroba.assist.models import AssistSession, OutreachEnrollment
 from hiroba.core.models import AuditRecord
 from hiroba.health.models import StepDay
 from hiroba.identity.models import Consent, Resident
@@ -92,6 +93,18 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
                   "granted_at": dt.datetime(2026, 11, 1, tzinfo=dt.UTC)},
     )  # fmt: skip
     rule = json.dumps({"version": 1, "step_tiers": [{"min_steps": 5000, "points": 3}]})
+    # an open counter session of the town's administrator for that resident, and the resident's outreach
+    # enrollment (written directly: no audit record)
+    clerk = RoleGrant.objects.filter(municipality_id=victim, role="admin").order_by("pk").first()
+    assert clerk is not None
+    now = dt.datetime.now(dt.UTC)
+    session = AssistSession.objects.get_or_create(
+        id=f"as_{victim}000000", defaults={"municipality_id": victim, "staff": clerk.staff.user, "resident": resident,
+        "reason": "t", "consent_text_digest": "0" * 64, "started_at": now, "expires_at": now + dt.timedelta(hours=1)},
+    )[0].pk  # fmt: skip
+    enrollment = OutreachEnrollment.objects.get_or_create(
+        resident=resident, withdrawn_at=None, defaults={"opted_in_at": now, "recorded_by": clerk.staff.user}
+    )[0].pk
     return [
         ("staff/m/<str:lg_code>/staff/", "GET", f"/staff/m/{victim}/staff/", {}),
         ("staff/m/<str:lg_code>/staff/", "POST", f"/staff/m/{victim}/staff/",
@@ -138,6 +151,25 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
          f"/api/v1/municipalities/{victim}/health/review/{held_api}", {"approve": False, "reason": "attack"}),
         ("api/v1/municipalities/<lg_code>/health/rules/simulate", "POST",
          f"/api/v1/municipalities/{victim}/health/rules/simulate", {"document": json.loads(rule)}),
+        ("staff/m/<str:lg_code>/assist/", "GET", f"/staff/m/{victim}/assist/", {}),
+        ("staff/m/<str:lg_code>/assist/s/<str:session_id>/", "GET", f"/staff/m/{victim}/assist/s/{session}/", {}),
+        ("staff/m/<str:lg_code>/assist/s/<str:session_id>/", "POST", f"/staff/m/{victim}/assist/s/{session}/",
+         {"action": "outreach_join"}),
+        ("staff/m/<str:lg_code>/assist/s/<str:session_id>/ended/", "GET",
+         f"/staff/m/{victim}/assist/s/{session}/ended/", {}),
+        ("staff/m/<str:lg_code>/assist/s/<str:session_id>/receipt.pdf", "GET",
+         f"/staff/m/{victim}/assist/s/{session}/receipt.pdf", {}),
+        ("staff/m/<str:lg_code>/assist/outreach/", "GET", f"/staff/m/{victim}/assist/outreach/", {}),
+        ("staff/m/<str:lg_code>/assist/outreach/", "POST", f"/staff/m/{victim}/assist/outreach/",
+         {"enrollment": enrollment, "outcome": "called", "note": "", "follow_up_on": ""}),
+        ("staff/m/<str:lg_code>/assist/outreach/export/", "POST", f"/staff/m/{victim}/assist/outreach/export/",
+         {"reason": "attack"}),
+        ("staff/m/<str:lg_code>/assist/residents/", "GET", f"/staff/m/{victim}/assist/residents/", {}),
+        ("staff/m/<str:lg_code>/assist/residents/", "POST", f"/staff/m/{victim}/assist/residents/",
+         {"action": "flag", "resident": resident.pairwise_id}),
+        ("staff/m/<str:lg_code>/assist/letters/", "GET", f"/staff/m/{victim}/assist/letters/", {}),
+        ("staff/m/<str:lg_code>/assist/letters/", "POST", f"/staff/m/{victim}/assist/letters/",
+         {"on": "2026-11-26", "within_days": "30"}),
     ]  # fmt: skip
 
 

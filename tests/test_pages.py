@@ -338,3 +338,67 @@ def test_platform_page_is_for_the_agency_only(login: Any, demo: Any) -> None:
     assert response.status_code == 403
     assert "tenancy.forbidden" in _text(response)
     assert not CurrencyArea.objects.filter(slug="rogue").exists()
+
+
+# ---------------------------------------------------------------- text size and the accessibility policy
+
+
+@pytest.mark.parametrize(
+    ("posted", "size", "back_to"),
+    [
+        ({"size": "large", "next": "/m/202177/"}, "large", "/m/202177/"),
+        ({"size": "huge", "next": "/m/202177/"}, "standard", "/m/202177/"),  # unknown size: the standard one
+        ({"size": "largest", "next": "https://evil.example/"}, "largest", "/"),  # never back to another site
+    ],
+    ids=["large", "unknown-size", "foreign-next"],
+)
+def test_text_size_is_remembered_and_leads_back_to_the_same_site(
+    client: Client, demo: Any, posted: dict[str, str], size: str, back_to: str
+) -> None:
+    # when
+    response = client.post("/text-size/", posted)
+
+    # then
+    assert response.status_code == 302
+    assert response["Location"] == back_to
+    cookie = response.cookies["hiroba_text_size"]
+    assert cookie.value == size
+    assert cookie["httponly"]
+    page = client.get("/m/202177/").content.decode()
+    assert ('<html lang="ja" class="text-' + size + '">' in page) is (size != "standard")
+
+
+def test_text_size_is_changed_by_post_only(client: Client) -> None:
+    assert client.get("/text-size/?size=large").status_code == 405
+
+
+def test_accessibility_policy_is_public_and_linked_from_every_page(client: Client, demo: Any) -> None:
+    # when
+    policy = client.get("/accessibility/")
+    top = client.get("/")
+
+    # then
+    assert policy.status_code == 200
+    assert "JIS X 8341-3:2016" in _text(policy)
+    assert 'href="/accessibility/"' in _text(top)
+    assert 'action="/text-size/"' in _text(top)
+
+
+def test_a_refused_staff_form_lists_each_problem_in_an_error_summary_linked_to_its_field(login: Any, demo: Any) -> None:
+    # given
+    client = login("agency")
+
+    # when a municipality is registered without a name
+    response = _platform_post(client, "municipality", lg_code=lgcode.complete("20201"), name="", name_kana="x")
+
+    # then the summary at the top names the field and links to it, and the field points at its message
+    page = _text(response)
+    summary = page[page.index('id="error-summary"') : page.index("</div>", page.index('id="error-summary"'))]
+    assert 'role="alert"' in page[page.index("<div", page.index("</h1>")) :][:200]
+    assert 'href="#id_municipality-name"' in summary
+    assert 'href="#id_municipality-name_en"' in summary
+    field = re.search(r'<input[^>]*name="municipality-name"[^>]*>', page)
+    assert field
+    assert 'aria-invalid="true"' in field.group(0)
+    assert 'aria-describedby="id_municipality-name_error"' in field.group(0)
+    assert 'id="id_municipality-name_error"' in page

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "hiroba.ledger",
     "hiroba.wallet",
     "hiroba.health",
+    "hiroba.assist",
 ]
 
 MIDDLEWARE = [
@@ -222,3 +223,14 @@ EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="hiroba@localhost")
+
+# --- Assist: counter sessions and channels beyond e-mail (issue 6) ---------------------------------------------------
+# Minutes a counter-assisted session lasts once the resident has agreed.
+ASSIST_SESSION_MINUTES = env.int("ASSIST_SESSION_MINUTES", default=30)
+# SMS and phone calls go through this gateway class; the default writes each message as JSON under ASSIST_OUTBOX_DIR.
+ASSIST_GATEWAY = env.str("ASSIST_GATEWAY", default="hiroba.assist.gateways.FileGateway")
+ASSIST_OUTBOX_DIR = Path(env.str("ASSIST_OUTBOX_DIR", default=str(VAR_DIR / "outbox")))
+# The automated phone line's shared secret (header X-Phone-Line-Secret); empty refuses every call to its endpoint.
+ASSIST_PHONE_LINE_SECRET = env.str("ASSIST_PHONE_LINE_SECRET", default="")
+# The sender's department printed on expiry-notice letters, under the municipality's name.
+ASSIST_LETTER_DEPARTMENT = env.str("ASSIST_LETTER_DEPARTMENT", default="担当課")

@@ -1,11 +1,22 @@
-"""Error pages in the site's layout, with a code and a Japanese and English message, never a stack trace."""
+"""Site-wide pages: errors in the site's layout (a code and a Japanese and English message, never a stack trace),
+the text-size switch and the accessibility policy."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from datetime import date
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.template import loader
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from hiroba.core.errors import AppError, NotFound, PermissionDenied, error_page
+from hiroba.core.textsize import STANDARD, TEXT_SIZE_COOKIE, TEXT_SIZES
+
+# The date of the last full self-check in docs/accessibility.md; the policy page quotes it.
+ACCESSIBILITY_CHECKED_ON = date(2026, 11, 26)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -28,3 +39,30 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(error.as_dict(), status=500)
     return HttpResponse(loader.render_to_string("500.html", {"error": error}), status=500)
+
+
+@require_POST
+def text_size_set(request: HttpRequest) -> HttpResponse:
+    """Remember the chosen text size for a year and go back to the page the form was on (same site only)."""
+    next_url = request.POST.get("next", "")
+    same_site = {request.get_host()}
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts=same_site, require_https=request.is_secure()):
+        next_url = "/"
+    size = request.POST.get("size", STANDARD)
+    response = HttpResponseRedirect(next_url)
+    response.set_cookie(
+        TEXT_SIZE_COOKIE,
+        size if size in dict(TEXT_SIZES) else STANDARD,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
+@require_GET
+def accessibility_policy(request: HttpRequest) -> HttpResponse:
+    """The web accessibility policy (ウェブアクセシビリティ方針) and the latest test results, as 総務省's
+    みんなの公共サイト運用ガイドライン asks public bodies to publish."""
+    return render(request, "accessibility.html", {"checked_on": ACCESSIBILITY_CHECKED_ON})

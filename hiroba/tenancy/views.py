@@ -49,7 +49,9 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     grants = [(Role(role).label, code) for role, code in sorted(scope.grants, key=lambda g: (g[1] or "", g[0]))]
     admin_of = {code for role, code in scope.grants if role == Role.ADMIN and code}
     finance_of = {code for role, code in scope.grants if role in (Role.ADMIN, Role.FINANCE) and code}
-    codes = admin_of | finance_of | ({scope.municipality} if scope.municipality else set())
+    health_of = {code for role, code in scope.grants if role in (Role.ADMIN, Role.HEALTH) and code}
+    counter_of = {code for role, code in scope.grants if role in (Role.ADMIN, Role.COUNTER) and code}
+    codes = admin_of | finance_of | health_of | counter_of | ({scope.municipality} if scope.municipality else set())
     towns = {m.lg_code: m for m in selectors.municipality_list().filter(lg_code__in=codes)}
     areas = {towns[c].currency_area for c in finance_of if towns[c].currency_area is not None}
     if scope.is_agency:
@@ -64,6 +66,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "employer": towns.get(scope.municipality or ""),
             "finance_of": [towns[code] for code in sorted(finance_of)],
             "wallet_areas": sorted(areas, key=lambda a: a.slug),
+            "health_of": [towns[code] for code in sorted(health_of)],
+            "counter_of": [towns[code] for code in sorted(counter_of)],
         },
     )
 

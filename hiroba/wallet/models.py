@@ -172,14 +172,19 @@ def new_card_id() -> str:
 class CardStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     LOCKED = "locked", _("Locked (wrong PIN)")
+    SUSPENDED = "suspended", _("Suspended at the counter")
     LOST = "lost", _("Reported lost")
     REPLACED = "replaced", _("Replaced")
+
+
+USABLE_CARD = ("active", "locked", "suspended")  # still the holder's card: it may pay again after the counter acts
 
 
 class PrintedCard(models.Model):
     """A printed card for a resident without a smartphone: its QR carries only the card ID, never a secret; it pays
     with the PIN typed at the shop's terminal, up to a daily limit. Too many wrong PINs lock it until the counter
-    unlocks it. A resident has at most one usable (active or locked) card."""
+    unlocks it. A resident has at most one usable card of their own, and one per proxy: a proxy's card (`delegation`
+    set) draws on the resident's wallet with the proxy's own PIN and pays only while the delegation allows it."""
 
     id = models.CharField(max_length=20, primary_key=True, default=new_card_id, editable=False)
     resident = models.ForeignKey("identity.Resident", on_delete=models.PROTECT, related_name="printed_cards")
@@ -190,17 +195,25 @@ class PrintedCard(models.Model):
     issued_at = models.DateTimeField(auto_now_add=True)
     issued_by = models.ForeignKey("identity.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     replaced_by = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    delegation = models.ForeignKey(
+        "assist.Delegation", on_delete=models.PROTECT, null=True, blank=True, related_name="cards"
+    )
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(daily_limit__gt=0), name="printedcard_daily_limit_positive"),
             models.CheckConstraint(
-                condition=Q(status__in=["active", "locked", "lost", "replaced"]), name="printedcard_status_known"
+                condition=Q(status__in=[*USABLE_CARD, "lost", "replaced"]), name="printedcard_status_known"
             ),
             models.UniqueConstraint(
                 fields=["resident"],
-                condition=Q(status__in=["active", "locked"]),
+                condition=Q(status__in=USABLE_CARD, delegation__isnull=True),
                 name="printedcard_one_usable_per_resident",
+            ),
+            models.UniqueConstraint(
+                fields=["delegation"],
+                condition=Q(status__in=USABLE_CARD, delegation__isnull=False),
+                name="printedcard_one_usable_per_proxy",
             ),
         ]
 

@@ -13,7 +13,7 @@ from hiroba.core.errors import NotFound
 from hiroba.identity.models import Resident, User
 from hiroba.ledger.models import Account, Journal, JournalState, Lot, LotMove
 from hiroba.tenancy.models import CurrencyArea
-from hiroba.wallet.models import AreaSettings, Merchant, PaymentRequest, PrintedCard
+from hiroba.wallet.models import USABLE_CARD, AreaSettings, Merchant, PaymentRequest, PrintedCard
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -177,3 +177,10 @@ def conversion_rate(*, area: CurrencyArea | None) -> tuple[int, int]:
     """The area's rate as (coins, per points); 1:1 when the area has no settings yet or the town has no area."""
     settings = AreaSettings.objects.filter(area=area).first() if area else None
     return (settings.coins_per_point_num, settings.coins_per_point_den) if settings else (1, 1)
+
+
+def cards_of(*, resident: Resident) -> list[PrintedCard]:
+    """The resident's own printed cards that may pay again (not lost or replaced), newest first; proxies' cards
+    are not among them."""
+    rows = PrintedCard.objects.filter(resident=resident, delegation__isnull=True, status__in=USABLE_CARD)
+    return list(rows.order_by("-issued_at"))

@@ -162,10 +162,15 @@ def wallet_convert(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- paying a shop
 
 
+# Refusals about the amount; any other refusal on the pay page is about the shop (or the pasted QR code).
+AMOUNT_REFUSALS = {"wallet.amount", "wallet.insufficient"}
+
+
 def _pay_entry(
     request: HttpRequest, *, error: AppError | None = None, shop: str = "", amount: str = "", qr: str = ""
 ) -> HttpResponse:
-    context = {"error": error, "shop": shop, "amount": amount, "qr": qr}
+    field = "qr" if qr else "amount" if error and error.code in AMOUNT_REFUSALS else "shop"
+    context = {"error": error, "error_field": field if error else "", "shop": shop, "amount": amount, "qr": qr}
     return render(request, "wallet/resident_pay.html", context, status=error.status if error else 200)
 
 

@@ -282,7 +282,8 @@ def _cards_refused(
 @login_required
 @require_POST
 def cards_page(request: HttpRequest, lg_code: str) -> HttpResponse:
-    """The counter's printed cards: POST `action` = issue (returns the card's PDF) | lost | unlock."""
+    """The counter's printed cards: POST `action` = issue (returns the card's PDF) | lost | unlock | suspend |
+    resume."""
     m = municipality_get(lg_code=lg_code)
     scope = _scope(request)
     if not _cards_allowed(scope, m.lg_code):
@@ -290,7 +291,7 @@ def cards_page(request: HttpRequest, lg_code: str) -> HttpResponse:
     action = request.POST.get("action", "")
     if action == "issue":
         return _card_issue(request, m, scope)
-    if action in {"lost", "unlock"}:
+    if action in CARD_ACTS:
         return _card_act(request, m, scope, action)
     raise _unknown_action()
 
@@ -320,6 +321,14 @@ def _card_issue(request: HttpRequest, m: Municipality, scope: StaffScope) -> Htt
     return response
 
 
+CARD_ACTS = {
+    "lost": gettext_lazy("Card %(card)s reported lost."),
+    "unlock": gettext_lazy("Card %(card)s unlocked."),
+    "suspend": gettext_lazy("Card %(card)s suspended."),
+    "resume": gettext_lazy("Card %(card)s can pay again."),
+}
+
+
 def _card_act(request: HttpRequest, m: Municipality, scope: StaffScope, action: str) -> HttpResponse:
     form = CardForm(request.POST)
     actor = Actor.from_request(request)
@@ -329,12 +338,13 @@ def _card_act(request: HttpRequest, m: Municipality, scope: StaffScope, action: 
             raise NotFound("wallet.card_unknown", ja="このカードは見つかりません。", en="Unknown card.")
         if action == "lost":
             cards.card_report_lost(card_id=card_id, actor=actor)
-        else:
+        elif action == "unlock":
             cards.card_unlock(card_id=card_id, actor=actor)
+        else:
+            cards.card_suspend(card_id=card_id, suspended=action == "suspend", actor=actor)
     except AppError as error:
         return _cards_refused(request, m, scope, error)
-    done = _("Card %(card)s reported lost.") if action == "lost" else _("Card %(card)s unlocked.")
-    messages.success(request, done % {"card": card_id})
+    messages.success(request, CARD_ACTS[action] % {"card": card_id})
     return redirect(reverse("staff-wallet", kwargs={"lg_code": m.lg_code}) + "#cards")
 
 

@@ -38,7 +38,7 @@ def test_a_resident_uploads_an_export_and_sees_days_and_points(
         today=start,
     )
     hanako = make_resident("202177")
-    page, violations = _signed_in_page(open_context, site, "ja-JP", hanako)
+    page, violations = _signed_in_page(open_context, "ja-JP", hanako)
     page.goto(f"{site}/health/")
     assert page.get_attribute("html", "lang") == "ja"
 

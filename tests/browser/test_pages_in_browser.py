@@ -8,20 +8,13 @@ from typing import Any
 
 import pytest
 
-from hiroba.demo import DEMO_PASSWORD, demo_load
+from hiroba.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SAKU_TOWNS_JA = ["佐久市", "小諸市", "御代田町", "立科町"]
 SAKU_TOWNS_EN = ["Saku City", "Komoro City", "Miyota Town", "Tateshina Town"]
 TIMEOUT_MS = 10_000
-
-
-@pytest.fixture
-def site(live_server: Any) -> str:
-    """The live server with the demo tenants loaded."""
-    demo_load()
-    return str(live_server.url)
 
 
 def _saku_card(page: Any) -> Any:

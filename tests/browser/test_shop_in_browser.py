@@ -7,13 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from hiroba.core.audit import Actor
 from hiroba.core.fiscal import fiscal_year
-from hiroba.demo import demo_load
 from hiroba.identity.models import Resident, User
 from hiroba.identity.tests.factories import make_resident
 from hiroba.wallet.models import Merchant
@@ -24,12 +21,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 OPERATOR = Actor.command_line()
 LIVE_TIMEOUT_MS = 8_000  # the list polls every 3 s
-
-
-@pytest.fixture
-def site(live_server: Any) -> str:
-    demo_load()
-    return str(live_server.url)
 
 
 @pytest.fixture
@@ -50,21 +41,10 @@ def resident(shop: Merchant) -> Resident:
     return hanako
 
 
-def _signed_in_page(open_context: Any, site: str, locale: str) -> Any:
-    """A browser context carrying the shop owner's session (signed in through the test client)."""
-    client = Client()
-    client.force_login(User.objects.get(username="bakery-owner"))
-    context = open_context(locale=locale, viewport={"width": 1280, "height": 900})
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": site,
-            }
-        ]
-    )
-    return context.new_page()
+def _signed_in_page(open_context: Any, locale: str) -> Any:
+    """A page carrying the shop owner's session (signed in through the test client)."""
+    owner = User.objects.get(username="bakery-owner")
+    return open_context(locale=locale, viewport={"width": 1280, "height": 900}, user=owner).new_page()
 
 
 @pytest.mark.parametrize(
@@ -83,7 +63,7 @@ def test_a_payment_appears_in_the_live_list_without_reloading(
     heading: str | None,
 ) -> None:
     # given: the counter screen is open in the shop's browser
-    page = _signed_in_page(open_context, site, locale)
+    page = _signed_in_page(open_context, locale)
     console_errors: list[str] = []  # a CSP violation (inline script or style) would show up here
     page.on("console", lambda message: console_errors.append(message.text) if message.type == "error" else None)
     page.goto(f"{site}/shop/{shop.pk}/")

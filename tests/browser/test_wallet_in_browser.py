@@ -10,13 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from hiroba.core.audit import Actor
 from hiroba.core.fiscal import fiscal_year
-from hiroba.demo import demo_load
 from hiroba.identity.models import Resident
 from hiroba.ledger.models import Journal
 from hiroba.wallet.models import Merchant
@@ -30,12 +27,6 @@ OPERATOR = Actor.command_line()
 CASES = {"ja": {"locale": "ja-JP", "town": "小諸市"}, "en": {"locale": "en-US", "town": "Komoro City"}}
 
 
-@pytest.fixture
-def site(live_server: Any) -> str:
-    demo_load()
-    return str(live_server.url)
-
-
 def _saku() -> tuple[Resident, Merchant]:
     """The wallet tests' Saku area for this fiscal year, and hanako of 佐久市 with 1,000 points."""
     today = timezone.localdate()
@@ -45,21 +36,10 @@ def _saku() -> tuple[Resident, Merchant]:
     return hanako, saku["shops"]["202088"]
 
 
-def _signed_in_page(open_context: Any, site: str, locale: str, resident: Any) -> tuple[Any, list[str]]:
+def _signed_in_page(open_context: Any, locale: str, resident: Any) -> tuple[Any, list[str]]:
     """A phone-sized page carrying the resident's session (signed in through the test client), and the CSP
     violations it reports."""
-    client = Client()
-    client.force_login(resident.person.user)
-    context = open_context(locale=locale, viewport={"width": 390, "height": 844})
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": site,
-            }
-        ]
-    )
+    context = open_context(locale=locale, viewport={"width": 390, "height": 844}, user=resident.person.user)
     page = context.new_page()
     violations: list[str] = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
@@ -72,7 +52,7 @@ def test_a_resident_converts_points_and_pays_a_shop_in_the_other_town(
 ) -> None:
     case = CASES[lang]
     hanako, soba = _saku()
-    page, violations = _signed_in_page(open_context, site, case["locale"], hanako)
+    page, violations = _signed_in_page(open_context, case["locale"], hanako)
 
     # the wallet, in the browser's language
     page.goto(f"{site}/wallet/")
@@ -145,7 +125,7 @@ navigator.mediaDevices.getUserMedia = async () => {
 def test_scanning_a_shops_qr_with_the_camera_fills_the_form(site: str, open_context: Any) -> None:
     hanako, soba = _saku()
     money.points_convert(resident=hanako, points=1000, key="convert", on=timezone.localdate(), actor=OPERATOR)
-    page, violations = _signed_in_page(open_context, site, "en-US", hanako)
+    page, violations = _signed_in_page(open_context, "en-US", hanako)
     page.context.add_init_script(FAKE_CAMERA)
 
     page.goto(f"{site}/wallet/pay/")

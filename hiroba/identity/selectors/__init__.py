@@ -3,6 +3,7 @@
 from hiroba.identity.selectors.accounts import user_exists
 from hiroba.identity.selectors.residents import (
     consents_active,
+    last_sign_ins,
     municipality_for_address,
     my_data,
     resident_current,
@@ -12,6 +13,7 @@ from hiroba.identity.selectors.residents import (
 
 __all__ = [
     "consents_active",
+    "last_sign_ins",
     "municipality_for_address",
     "my_data",
     "resident_current",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from hiroba.core.bulk import columns_of, instance_from, width_of
 from hiroba.core.errors import NotFound
@@ -164,3 +164,13 @@ def town_resident(*, lg_code: str, pairwise_id: str) -> Resident:
         )
     return resident
 
+
+def last_sign_ins(*, residents: list[Resident]) -> dict[int, datetime]:
+    """When each resident's person last signed in with any credential (residents never seen are left out)."""
+    people = {r.person_id: r.pk for r in residents if r.person_id is not None}
+    rows = (
+        CredentialBinding.objects.filter(person_id__in=list(people), last_used_at__isnull=False)
+        .values("person_id")
+        .annotate(last=Max("last_used_at"))
+    )
+    return {people[row["person_id"]]: row["last"] for row in rows}

@@ -33,6 +33,7 @@ from hiroba.identity.models import (
     User,
 )
 from hiroba.identity.selectors.residents import municipality_for_address, normalise_name
+from hiroba.identity.signals import credential_changed
 from hiroba.tenancy.models import Municipality
 
 CONSENT_PURPOSE = "enrollment"
@@ -166,6 +167,7 @@ def resident_enroll(
     if offer.existing_user:
         person = Person.objects.select_related("user").get(user__public_id=offer.existing_user)
         _bind(person, credential, now=now)
+        credential_changed.send(sender=Person, person=person, actor=actor)
         resident = person.residencies.filter(status=ResidentStatus.ACTIVE).first()
         if resident is None or resident.municipality_id != municipality.lg_code:
             mover = Actor.for_user(person.user, channel=actor.channel)
@@ -269,6 +271,7 @@ def resident_move(*, pairwise_id: str, to_lg_code: str, actor: Actor) -> Residen
 
 def _link(binding: CredentialBinding, new: PendingCredential, *, actor: Actor, source: str) -> None:
     _bind(binding.person, new, now=timezone.now())
+    credential_changed.send(sender=Person, person=binding.person, actor=actor)
     resident = binding.person.residencies.filter(status=ResidentStatus.ACTIVE).first()
     audit_record(
         tag=IdentityEvent.CREDENTIAL_LINKED,

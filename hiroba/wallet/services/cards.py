@@ -19,13 +19,15 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.db.models import F, Sum
 
+from hiroba.assist.models import Delegation, Scope
+from hiroba.assist.services.proxies import delegation_check
 from hiroba.core.audit import Actor, audit_record
-from hiroba.core.errors import Conflict, Invalid, NotFound
+from hiroba.core.errors import AppError, Conflict, Invalid, NotFound, PermissionDenied
 from hiroba.identity.models import Resident, ResidentStatus
 from hiroba.identity.services.throttle import Limit, throttle_hit
 from hiroba.ledger.models import JournalState, Posting
 from hiroba.wallet.formats.card import card_pdf
-from hiroba.wallet.models import CardStatus, PrintedCard
+from hiroba.wallet.models import USABLE_CARD, CardStatus, PrintedCard
 from hiroba.wallet.services import accounts, payments
 from hiroba.wallet.services.money import amount_check
 
@@ -88,6 +90,12 @@ def _refuse_unusable(card: PrintedCard) -> None:
             ja="暗証番号の誤りが続いたため、このカードはロックされています。役場の窓口でロックを解除してください。",
             en="This card is locked after repeated wrong PINs. The town's counter can unlock it.",
         )
+    if card.status == CardStatus.SUSPENDED:
+        raise Conflict(
+            "wallet.card_suspended",
+            ja="このカードは窓口で一時停止されています。役場の窓口にお問い合わせください。",
+            en="This card is suspended. Please ask at the town's counter.",
+        )
     if card.status != CardStatus.ACTIVE:
         raise Conflict(
             "wallet.card_inactive",
@@ -101,9 +109,12 @@ def _refuse_unusable(card: PrintedCard) -> None:
 
 
 @transaction.atomic(durable=True)
-def card_issue(*, resident: Resident, pin: str, daily_limit: int, actor: Actor) -> tuple[PrintedCard, bytes]:
-    """A new card for the resident, with the PIN they chose; an earlier usable card is replaced. Returns the card
-    and its printable PDF."""
+def card_issue(
+    *, resident: Resident, pin: str, daily_limit: int, actor: Actor, delegation: Delegation | None = None
+) -> tuple[PrintedCard, bytes]:
+    """A new card for the resident, with the PIN its holder chose; the holder's earlier usable card is replaced.
+    With `delegation`, the card is the proxy's: it draws on the resident's wallet while the delegation allows it
+    (checked by the caller when issuing, and at every payment). Returns the card and its printable PDF."""
     pin_check(pin)
     _limit_check(daily_limit)
     resident = Resident.objects.select_related("municipality__currency_area", "person__user").get(pk=resident.pk)
@@ -112,24 +123,36 @@ def card_issue(*, resident: Resident, pin: str, daily_limit: int, actor: Actor) 
     area = accounts.area_of(resident.municipality)
     earlier = list(
         PrintedCard.objects.select_for_update()
-        .filter(resident=resident, status__in=[CardStatus.ACTIVE, CardStatus.LOCKED])
+        .filter(resident=resident, delegation=delegation, status__in=USABLE_CARD)
         .values_list("pk", flat=True)
     )
     PrintedCard.objects.filter(pk__in=earlier).update(status=CardStatus.REPLACED)
     card = PrintedCard.objects.create(
-        resident=resident, pin_hash=make_password(pin), daily_limit=daily_limit, issued_by=actor.user
+        resident=resident,
+        pin_hash=make_password(pin),
+        daily_limit=daily_limit,
+        issued_by=actor.user,
+        delegation=delegation,
     )
     PrintedCard.objects.filter(pk__in=earlier).update(replaced_by=card)
     audit_record(
         tag="wallet:card:issued",
         actor=actor,
         subject=f"card:{card.pk}",
-        data={"resident": resident.pairwise_id, "daily_limit": daily_limit, "replaces": earlier},
+        data={
+            "resident": resident.pairwise_id,
+            "daily_limit": daily_limit,
+            "replaces": earlier,
+            **({"delegation": delegation.pk} if delegation else {}),
+        },
         municipality=resident.municipality_id,
     )
+    holder = _holder(resident)
+    if delegation is not None:
+        holder = f"{delegation.proxy.full_name}（{holder} 様の代理人）"
     pdf = card_pdf(
         card_id=card.pk,
-        holder=_holder(resident),
+        holder=holder,
         coin_name=area.currency_name,
         town=resident.municipality.name,
         daily_limit=daily_limit,
@@ -160,6 +183,33 @@ def card_report_lost(*, card_id: str, actor: Actor) -> PrintedCard:
 
 
 @transaction.atomic(durable=True)
+def card_suspend(*, card_id: str, suspended: bool, actor: Actor) -> PrintedCard:
+    """The counter stops a card for a while (the resident is unsure where it is, a dispute) or lets it pay again.
+    A locked card is unlocked, a lost or replaced one never comes back."""
+    card = _card_get(card_id, lock=True)
+    wanted, allowed = (
+        (CardStatus.SUSPENDED, {CardStatus.ACTIVE, CardStatus.LOCKED})
+        if suspended
+        else (CardStatus.ACTIVE, {CardStatus.SUSPENDED})
+    )
+    if card.status == wanted:
+        return card
+    if card.status not in allowed:
+        _refuse_unusable(card)
+    was = card.status
+    card.status = wanted
+    card.save(update_fields=["status"])
+    audit_record(
+        tag="wallet:card:suspended" if suspended else "wallet:card:resumed",
+        actor=actor,
+        subject=f"card:{card.pk}",
+        data={"resident": card.resident.pairwise_id, "was": was},
+        municipality=card.resident.municipality_id,
+    )
+    return card
+
+
+@transaction.atomic(durable=True)
 def card_unlock(*, card_id: str, actor: Actor) -> PrintedCard:
     """The counter, with the resident present, unlocks a card locked by wrong PINs and clears the count."""
     card = _card_get(card_id, lock=True)
@@ -181,7 +231,7 @@ def card_unlock(*, card_id: str, actor: Actor) -> PrintedCard:
 # ---------------------------------------------------------------- the shop
 
 
-def _pin_failed(card: PrintedCard, *, merchant_id: str, actor: Actor) -> None:
+def _pin_failed(card: PrintedCard, *, where: str, actor: Actor) -> None:
     """Count a wrong PIN in its own committed transaction, lock at the fifth, then refuse."""
     with transaction.atomic():
         PrintedCard.objects.filter(pk=card.pk, status=CardStatus.ACTIVE).update(
@@ -195,7 +245,7 @@ def _pin_failed(card: PrintedCard, *, merchant_id: str, actor: Actor) -> None:
             tag="wallet:card:pin_failed",
             actor=actor,
             subject=f"card:{card.pk}",
-            data={"merchant": merchant_id, "failures": failures, "locked": locked},
+            data={"where": where, "failures": failures, "locked": locked},
             municipality=card.resident.municipality_id,
         )
     if locked:
@@ -207,6 +257,30 @@ def _pin_failed(card: PrintedCard, *, merchant_id: str, actor: Actor) -> None:
         en="Wrong PIN.",
         detail={"attempts_left": MAX_PIN_FAILURES - failures},
     )
+
+
+def card_pin_verified(*, card_id: str, pin: str, where: str, actor: Actor) -> PrintedCard:
+    """The holder typed the card's PIN at `where` (a shop's terminal, the town office's kiosk, the phone line):
+    tries are throttled per card, a wrong PIN is counted and the fifth locks the card. Returns the usable card."""
+    card = _card_get(card_id)
+    throttle_hit(CARD_TRIES, key=card.pk)
+    try:
+        _refuse_unusable(card)
+    except AppError as refusal:  # a lost or stopped card presented somewhere is worth a record
+        with transaction.atomic():
+            audit_record(
+                tag="wallet:card:refused",
+                actor=actor,
+                subject=f"card:{card.pk}",
+                data={"where": where, "code": refusal.code},
+                municipality=card.resident.municipality_id,
+            )
+        raise
+    if not check_password(pin, card.pin_hash):
+        _pin_failed(card, where=where, actor=actor)
+    if card.failed_attempts:
+        PrintedCard.objects.filter(pk=card.pk, status=CardStatus.ACTIVE).update(failed_attempts=0)
+    return card
 
 
 def card_spent_today(*, card: PrintedCard, on: date, exclude_key: str = "") -> int:
@@ -245,13 +319,12 @@ def card_pay(
 ) -> payments.Payment:
     """The shop's terminal read the card and the resident typed the PIN. `key` makes it idempotent."""
     merchant = payments.merchant_accepting(merchant_id)
-    card = _card_get(card_id)
-    throttle_hit(CARD_TRIES, key=card.pk)
-    _refuse_unusable(card)
-    if not check_password(pin, card.pin_hash):
-        _pin_failed(card, merchant_id=merchant.pk, actor=actor)
-    if card.failed_attempts:
-        PrintedCard.objects.filter(pk=card.pk, status=CardStatus.ACTIVE).update(failed_attempts=0)
+    card = card_pin_verified(card_id=card_id, pin=pin, where=f"merchant:{merchant.pk}", actor=actor)
+    if card.delegation_id is not None:
+        try:
+            delegation_check(delegation_id=card.delegation_id, scope=Scope.PAY_CARD, on=on, actor=actor)
+        except PermissionDenied as refusal:  # at the shop, it is the card that cannot pay, not the shop
+            raise Conflict(refusal.code, ja=refusal.message_ja, en=refusal.message_en, detail=refusal.detail) from None
     journal_key = f"card:{key}"
     left = card.daily_limit - card_spent_today(card=card, on=on, exclude_key=journal_key)
     if amount_check(amount, limit=payments.PAYMENT_LIMIT) > left:
@@ -269,5 +342,5 @@ def card_pay(
         on=on,
         channel="card",
         actor=actor,
-        extra={"card": card.pk},
+        extra={"card": card.pk, **({"delegation": card.delegation_id} if card.delegation_id else {})},
     )

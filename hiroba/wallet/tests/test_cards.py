@@ -293,3 +293,22 @@ def test_staff_of_another_town_cannot_issue_or_unlock(saku: dict[str, Any], logi
     assert AuditRecord.objects.count() == audit_before
     # health staff of the town itself may not either
     assert login("saku-health").post(CARDS_URL, {"action": "unlock", "card_id": taro_card.pk}).status_code == 403
+
+
+def test_a_suspended_card_pays_nothing_until_the_counter_resumes_it(saku: dict[str, Any]) -> None:
+    hanako = funded(saku["hanako"])
+    card = issue(hanako)
+    cards.card_suspend(card_id=card.pk, suspended=True, actor=OPERATOR)
+    refused("wallet.card_suspended", card=card, shop=saku["shops"]["202177"], amount=100)
+    assert wallet_coins(hanako) == 20_000
+    cards.card_suspend(card_id=card.pk, suspended=False, actor=OPERATOR)
+    assert pay(card, saku["shops"]["202177"], 100).amount == 100
+    cards.card_report_lost(card_id=card.pk, actor=OPERATOR)
+    refused("wallet.card_inactive", card=card, shop=saku["shops"]["202177"], amount=100)
+    record = AuditRecord.objects.get(tag="wallet:card:refused", data__code="wallet.card_inactive")
+    assert record.data["where"] == f"merchant:{saku['shops']['202177'].pk}"
+    with pytest.raises(AppError) as caught:  # a lost card never comes back
+        cards.card_suspend(card_id=card.pk, suspended=False, actor=OPERATOR)
+    assert caught.value.code == "wallet.card_inactive"
+    tags = list(AuditRecord.objects.filter(subject=f"card:{card.pk}").values_list("tag", flat=True))
+    assert {"wallet:card:suspended", "wallet:card:resumed"} <= set(tags)

@@ -8,7 +8,7 @@ from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from hiroba.core.management.base import HirobaCommand
-from hiroba.demo import DEMO_PASSWORD, demo_health, demo_load, demo_rig, demo_wallet
+from hiroba.demo import DEMO_CARD_PIN, DEMO_PASSWORD, demo_assist, demo_health, demo_load, demo_rig, demo_wallet
 
 
 class Command(HirobaCommand):
@@ -25,6 +25,7 @@ class Command(HirobaCommand):
         period = demo_wallet(timezone.localdate()) if settings.TEST_RIG else None
         if settings.TEST_RIG:
             demo_health(timezone.localdate())
+            demo_assist(timezone.localdate())
         base = f"http://localhost:{options['port']}"
         self.stdout.write(self.style.SUCCESS("Hiroba demo is ready."))
         self.stdout.write(f"  Top page:        {base}/")
@@ -40,6 +41,10 @@ class Command(HirobaCommand):
             self.stdout.write(f"  Shops:           {base}/merchant/login/ (e-mail code, printed in this console)")
             self.stdout.write(f"  Settle {period}: hiroba wallet settle --area saku --period {period}")
             self.stdout.write(f"  Health points:   {base}/health/ (a resident), {base}/staff/m/202177/health/ (staff)")
+            self.stdout.write(
+                f"  Counter help:    {base}/staff/m/202177/assist/ (saku-counter), {base}/assist/ (a resident);"
+                f" printed cards' PIN {DEMO_CARD_PIN}, balance at {base}/kiosk/"
+            )
         self.stdout.write(f"Demo log-ins (password {DEMO_PASSWORD}); each town also has -health, -finance, -counter:")
         for username, what in logins:
             self.stdout.write(f"  {username:<18} {what}")
