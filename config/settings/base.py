@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "hiroba.wallet",
     "hiroba.health",
     "hiroba.assist",
+    "hiroba.voting",
 ]
 
 MIDDLEWARE = [
