@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -120,23 +121,42 @@ def _setup() -> tuple[list[str], list[str]]:
     return sessions, shops
 
 
-def _client(n: int, sessions: list[str], shops: list[str], stop: float, results: tuple[list[float], list[str]]) -> None:
-    latencies, errors = results
+Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers
+
+
+def _payment(sessions: list[str], shops: list[str]) -> Callable[[int, int], Request]:
+    """The n-th client's i-th payment: a signed-in resident pays one of the shops, with its own Idempotency-Key."""
     csrf = secrets.token_hex(16)
-    i = 0
-    while time.perf_counter() < stop:
+
+    def request(n: int, i: int) -> Request:
         session = sessions[(n * 7919 + i) % len(sessions)]
-        body = json.dumps({"merchant_id": shops[i % len(shops)], "amount": 1 + i % 50})
+        body = json.dumps({"merchant_id": shops[i % len(shops)], "amount": 1 + i % 50}).encode()
         headers = {
             "Content-Type": "application/json",
             "Idempotency-Key": f"b{n}-{i}",
             "X-CSRFToken": csrf,
             "Cookie": f"hiroba_session={session}; csrftoken={csrf}",
-            "Host": f"127.0.0.1:{PORT}",
         }
+        return "POST", "/api/v1/wallet/pay", body, headers
+
+    return request
+
+
+def _liveness(n: int, i: int) -> Request:
+    """The baseline: the same server's liveness answer (Django's request cycle, no session and no database)."""
+    return "GET", "/healthz", None, {}
+
+
+def _client(
+    n: int, request: Callable[[int, int], Request], stop: float, results: tuple[list[float], list[str]]
+) -> None:
+    latencies, errors = results
+    i = 0
+    while time.perf_counter() < stop:
+        method, path, body, headers = request(n, i)
         began = time.perf_counter()
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
-        conn.request("POST", "/api/v1/wallet/pay", body=body, headers=headers)
+        conn.request(method, path, body=body, headers={**headers, "Host": f"127.0.0.1:{PORT}"})
         response = conn.getresponse()
         payload = response.read()
         conn.close()
@@ -144,6 +164,23 @@ def _client(n: int, sessions: list[str], shops: list[str], stop: float, results:
         if response.status != 200:
             errors.append(f"{response.status} {payload[:120]!r}")
         i += 1
+
+
+def _load(request: Callable[[int, int], Request]) -> tuple[float, float, float, list[str]]:
+    """CLIENTS threads sending `request` for SECONDS: (answers/s, p50 ms, p99 ms, refusals)."""
+    latencies: list[float] = []
+    errors: list[str] = []
+    stop = time.perf_counter() + SECONDS
+    threads = [threading.Thread(target=_client, args=(n, request, stop, (latencies, errors))) for n in range(CLIENTS)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    ordered = sorted(latencies)
+    p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000 if ordered else 0.0
+    return (len(latencies) - len(errors)) / elapsed, statistics.median(latencies) * 1000, p99, errors
 
 
 def _wait_for_server() -> None:
@@ -179,30 +216,22 @@ def _run() -> None:
     )
     try:
         _wait_for_server()
-        latencies: list[float] = []
-        errors: list[str] = []
-        stop = time.perf_counter() + SECONDS
-        threads = [
-            threading.Thread(target=_client, args=(n, sessions, shops, stop, (latencies, errors)))
-            for n in range(CLIENTS)
-        ]
-        began = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - began
+        baseline = _load(_liveness)
+        payments = _load(_payment(sessions, shops))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
     from hiroba.ledger.selectors import ledger_verify
 
-    ok = len(latencies) - len(errors)
-    ordered = sorted(latencies)
-    p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000 if ordered else 0.0
+    rate, p50, p99, errors = payments
+    floor, floor_p50, floor_p99, _ = baseline
     print(
-        f"(d) API payments, gunicorn {SERVER_WORKERS} workers, {CLIENTS} clients: {ok / elapsed:8.0f} payments/s, "
-        f"p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {p99:.1f} ms (target >= 300/s, p99 < 100 ms)"
+        f"(d) API payments, gunicorn {SERVER_WORKERS} workers, {CLIENTS} clients: {rate:8.0f} payments/s, "
+        f"p50 {p50:.1f} ms, p99 {p99:.1f} ms (target >= 300/s, p99 < 100 ms)"
+    )
+    print(
+        f"    baseline GET /healthz, same server and clients:  {floor:8.0f} answers/s, "
+        f"p50 {floor_p50:.1f} ms, p99 {floor_p99:.1f} ms; payments/baseline {rate / floor:.2f}"
     )
     if errors:
         print(f"    {len(errors)} refused, e.g. {errors[0]}")

@@ -5,7 +5,12 @@ from django.views.i18n import set_language
 from config.api import api
 from hiroba.core import health, observability
 
+# The API and the probes come first: Django tries patterns in order, and every payment should not walk the pages'.
 urlpatterns = [
+    path("api/v1/", api.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", observability.metrics_view, name="metrics"),
     path("", include("hiroba.tenancy.urls")),
     path("", include("hiroba.identity.urls")),
     path("", include("hiroba.identity.urls_staff")),
@@ -18,10 +23,6 @@ urlpatterns = [
     path("", include("hiroba.assist.urls")),
     path("", include("hiroba.assist.urls_channels")),
     path("i18n/setlang/", set_language, name="set-language"),
-    path("api/v1/", api.urls),
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
-    path("metrics", observability.metrics_view, name="metrics"),
 ]
 
 if settings.TEST_RIG:  # the card-less test rig (dev OIDC provider, virtual cards); never in production
