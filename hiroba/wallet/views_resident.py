@@ -118,15 +118,21 @@ def wallet_home(request: HttpRequest) -> HttpResponse:
 
 
 def _convert_page(
-    request: HttpRequest, resident: Resident, *, error: AppError | None = None, points: str = ""
+    request: HttpRequest,
+    resident: Resident,
+    *,
+    error: AppError | None = None,
+    points: str = "",
+    preview: money.ConversionPreview | None = None,
 ) -> HttpResponse:
     context = {
         "points_balance": selectors.wallet_view(resident=resident, on=timezone.localdate(), history=0).points,
         "town": money.town_settings(resident.municipality),
         "rate": money.area_settings(resident.municipality),
-        "token": _new_token(),
+        "token": _token(request) if preview else _new_token(),
         "points": points,
         "error": error,
+        "preview": preview,
     }
     return render(request, "wallet/resident_convert.html", context, status=error.status if error else 200)
 
@@ -139,11 +145,15 @@ def wallet_convert(request: HttpRequest) -> HttpResponse:
         return _convert_page(request, resident)
     typed = request.POST.get("points", "")
     try:
+        token = _token(request)
         points = _whole_number(typed, what="amount")
+        if request.POST.get("confirm") != "yes":  # first the resident sees what they get, and confirms it
+            preview = money.conversion_preview(resident=resident, points=points, on=timezone.localdate())
+            return _convert_page(request, resident, points=typed, preview=preview)
         journal = money.points_convert(
             resident=resident,
             points=points,
-            key=_key(request, _token(request)),
+            key=_key(request, token),
             on=timezone.localdate(),
             actor=Actor.from_request(request),
         )

@@ -357,6 +357,13 @@ def test_keyboard_only_resident_converts_points_and_pays_at_a_shop(live_server: 
     _tab_to(page, "main form button[type=submit]")
     _press(page, "Space")
 
+    # and confirms what she gets
+    assert page.inner_text("[data-testid=confirm-coins]") == "500"
+    problems += axe_serious(page, "convert confirm")
+    _skip_to_main(page)
+    _tab_to(page, "main form button[type=submit]")
+    _press(page, "Enter")
+
     # then
     assert _here(page) == f"{site}/wallet/"
     assert page.inner_text("[data-testid=coins]") == "500"

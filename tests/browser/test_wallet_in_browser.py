@@ -66,6 +66,9 @@ def test_a_resident_converts_points_and_pays_a_shop_in_the_other_town(
     page.fill("#points", "500")
     with page.expect_navigation():
         page.click("form[action='/wallet/convert/'] button[type=submit]")
+    assert page.inner_text("[data-testid=confirm-coins]") == "500"  # first what she gets, to confirm
+    with page.expect_navigation():
+        page.click("form[action='/wallet/convert/'] button[type=submit]")
     assert page.url == f"{site}/wallet/"
     assert page.inner_text("[data-testid=points]") == "500"
     assert page.inner_text("[data-testid=coins]") == "500"

@@ -4,6 +4,7 @@ and coins bought with cash at a counter (前払式支払手段), kept apart from
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from hiroba.identity.models import Resident
 from hiroba.ledger.models import Journal
 from hiroba.ledger.services import Audit, Move, NewLot, journal_post
 from hiroba.tenancy.models import Municipality
+from hiroba.wallet import selectors
 from hiroba.wallet.formats import receipt
 from hiroba.wallet.models import AreaSettings, PaidRefundRule, TownSettings
 from hiroba.wallet.services import accounts
@@ -124,6 +126,34 @@ def conversion_quote(*, resident: Resident, points: int) -> int:
     return coins
 
 
+@dataclass(frozen=True)
+class ConversionPreview:
+    points: int
+    coins: int
+    usable_until: date
+
+
+def conversion_preview(*, resident: Resident, points: int, on: date) -> ConversionPreview:
+    """What converting `points` would give, for the resident to confirm first; refused with the same reasons the
+    conversion itself would give (the town's step, too few points, the budget used up). Writes nothing."""
+    amount_check(points)
+    coins = conversion_quote(resident=resident, points=points)
+    if selectors.wallet_view(resident=resident, on=on, history=0).points < points:
+        raise Conflict("wallet.not_enough_points", ja="ポイントが足りません。", en="Not enough points.")
+    if selectors.budget_left(lg_code=resident.municipality_id, year=fiscal_year(on)) < coins:
+        raise _budget_exhausted()
+    lifetime = area_settings(resident.municipality).coin_lifetime_days
+    return ConversionPreview(points=points, coins=coins, usable_until=on + timedelta(days=lifetime))
+
+
+def _budget_exhausted() -> Conflict:
+    return Conflict(
+        "wallet.budget_exhausted",
+        ja="今年度の交換予算がなくなりました。市区町村にお問い合わせください。",
+        en="This year's conversion budget is used up. Please ask your municipality.",
+    )
+
+
 def points_convert(
     *, resident: Resident, points: int, key: str, on: date, actor: Actor, at: datetime | None = None
 ) -> Journal:
@@ -163,11 +193,7 @@ def points_convert(
         if error.code != "ledger.insufficient_funds":
             raise
         if error.detail.get("account", "").startswith("b:"):
-            raise Conflict(
-                "wallet.budget_exhausted",
-                ja="今年度の交換予算がなくなりました。市区町村にお問い合わせください。",
-                en="This year's conversion budget is used up. Please ask your municipality.",
-            ) from None
+            raise _budget_exhausted() from None
         raise Conflict("wallet.not_enough_points", ja="ポイントが足りません。", en="Not enough points.") from None
     return journal
 

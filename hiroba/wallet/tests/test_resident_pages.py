@@ -103,7 +103,13 @@ def test_converting_through_the_page_twice_with_the_same_form_converts_once(wall
     assert "100" in text(page)  # the town's rule: at least 100, in steps of 100
     form = {"points": "500", "token": form_token(text(page))}
 
-    # when the same form is submitted twice
+    # first the page shows what she gets, and converts nothing yet
+    check = client.post("/wallet/convert/", form)
+    assert (by_testid(text(check), "confirm-points"), by_testid(text(check), "confirm-coins")) == ("500", "500")
+    assert not Journal.objects.filter(kind="conversion").exists()
+
+    # when the confirmation is submitted twice
+    form = {**form, "token": form_token(text(check)), "confirm": "yes"}
     first = client.post("/wallet/convert/", form)
     second = client.post("/wallet/convert/", form)
 
@@ -125,7 +131,7 @@ def test_a_new_form_is_a_new_conversion_and_full_width_digits_are_read(wallet: d
     award(hanako, 1000)
     client = signed_in(hanako)
     for typed in ("３００", "100"):
-        form = {"points": typed, "token": form_token(text(client.get("/wallet/convert/")))}
+        form = {"points": typed, "token": form_token(text(client.get("/wallet/convert/"))), "confirm": "yes"}
         assert client.post("/wallet/convert/", form).status_code == 302
     assert Journal.objects.filter(kind="conversion").count() == 2
     assert by_testid(text(client.get("/wallet/")), "coins") == "400"
