@@ -78,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "hiroba.core.context_processors.site",
+                "hiroba.identity.context_processors.session",
             ],
         },
     }

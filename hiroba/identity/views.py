@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -167,6 +167,14 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     services.resident_delete_account(user=user, actor=Actor.from_request(request))
     services.session_sign_out(request)
     return render(request, "identity/deleted.html")
+
+
+@require_POST
+@login_required
+def session_extend(request: HttpRequest) -> JsonResponse:
+    """The time-out warning's "stay signed in" (any signed-in account): the idle time counts from now."""
+    services.session_touch(request)
+    return JsonResponse({"idle_seconds_left": services.session_idle_left(request)})
 
 
 @require_POST

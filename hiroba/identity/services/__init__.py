@@ -31,7 +31,13 @@ from hiroba.identity.services.residents import (
     resident_move,
     resident_rename,
 )
-from hiroba.identity.services.sessions import session_sign_in, session_sign_out, session_sign_out_everywhere
+from hiroba.identity.services.sessions import (
+    session_idle_left,
+    session_sign_in,
+    session_sign_out,
+    session_sign_out_everywhere,
+    session_touch,
+)
 
 __all__ = [
     "CardProof",
@@ -53,8 +59,10 @@ __all__ = [
     "resident_enroll",
     "resident_move",
     "resident_rename",
+    "session_idle_left",
     "session_sign_in",
     "session_sign_out",
     "session_sign_out_everywhere",
+    "session_touch",
     "user_create",
 ]

@@ -47,6 +47,18 @@ def session_expired(request: HttpRequest, *, now: int | None = None) -> bool:
     return False
 
 
+def session_idle_left(request: HttpRequest, *, now: int | None = None) -> int:
+    """Seconds before the signed-in session ends for want of use (what the page's warning counts down from)."""
+    now = int(time.time()) if now is None else now
+    idle: int = settings.SESSION_IDLE_TIMEOUT
+    return max(0, idle - (now - int(request.session.get(SEEN_AT, now))))
+
+
+def session_touch(request: HttpRequest, *, now: int | None = None) -> None:
+    """The person asked to stay signed in: the idle time-out counts from now (the absolute one does not move)."""
+    request.session[SEEN_AT] = int(time.time()) if now is None else now
+
+
 def session_sign_out(request: HttpRequest) -> None:
     logout(request)
 

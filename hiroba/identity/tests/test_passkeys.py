@@ -928,3 +928,23 @@ def test_sessions_end_after_the_idle_and_absolute_time_outs(client: Client, demo
     assert response.status_code == 302
     assert response["Location"].startswith("/staff/login/")
     assert _signed_in_as(client) is None
+
+
+def test_staying_signed_in_moves_the_idle_clock_but_not_the_absolute_one(client: Client, demo: Any) -> None:
+    # given a session idle for 25 minutes of its 30
+    assert client.post("/session/extend/").status_code == 302  # nobody signed in: to the sign-in page
+    _sign_in_with_password(client, "saku-admin")
+    now = int(time.time())
+    session = client.session
+    session[SEEN_AT] = now - settings.SESSION_IDLE_TIMEOUT + 300
+    auth_at = session[AUTH_AT]
+    session.save()
+
+    # when the time-out warning's button is pressed
+    response = client.post("/session/extend/")
+
+    # then the idle time counts from now, and the sign-in time stays
+    assert response.status_code == 200
+    assert response.json()["idle_seconds_left"] >= settings.SESSION_IDLE_TIMEOUT - 2
+    assert client.session[AUTH_AT] == auth_at
+    assert client.session[SEEN_AT] >= now
