@@ -9,7 +9,9 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +53,13 @@ def simulate_election(
     votes: Sequence[Sequence[Sequence[int]]] = VOTES,
     revotes: Sequence[Sequence[Sequence[int]]] = REVOTES,
     questions: Sequence[dict[str, Any]] = QUESTIONS,
+    workers: int = 1,
 ) -> Simulated:
-    """Votes[i] is voter i's first ballot, revotes[i] voter i's second; every trustee decrypts."""
+    """Votes[i] is voter i's first ballot, revotes[i] voter i's second; every trustee decrypts.
+
+    With `workers` > 1 the ballots are built by that many spawned processes (for elections of thousands of
+    ballots, as `bench/voting.py` makes); the archive is the same kind either way.
+    """
     parsed: list[Question] = [parse_question(q, f"questions[{i}]") for i, q in enumerate(questions)]
     keys = [group.random_scalar() for _ in range(trustees)]
     trustees_json = [
@@ -86,11 +93,15 @@ def simulate_election(
         counted: dict[int, list[list[int]]] = {}
         cast = [(i, v) for i, v in enumerate(votes)] + [(i, v) for i, v in enumerate(revotes)]
         final_ballots: dict[int, dict[str, Any]] = {}
-        for voter, plaintexts in cast:
-            ballot = ballot_create(
-                group, y=y, election_uuid=uuid, election_fingerprint=fp, credential_secret=secrets_[voter],
-                questions=parsed, plaintexts=plaintexts,
-            )  # fmt: skip
+        jobs = [
+            (group.name, group.to_str(y), uuid, fp, secrets_[voter], parsed, plaintexts) for voter, plaintexts in cast
+        ]
+        if workers > 1:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+                ballots = list(pool.map(_ballot_job, jobs, chunksize=max(1, len(jobs) // (8 * workers))))
+        else:
+            ballots = [_ballot_job(job) for job in jobs]
+        for (voter, plaintexts), ballot in zip(cast, ballots, strict=True):
             height += 1
             last = writer.add_event(
                 parent=last, height=height, type="Ballot", payload=writer.add_data(json_dumps(ballot))
@@ -104,9 +115,8 @@ def simulate_election(
         for voter, ballot in final_ballots.items():
             for i, answer in enumerate(ballot["answers"]):
                 for j, c in enumerate(answer["choices"]):
-                    ct = ciphertext_pow(
-                        group, Ciphertext(group.parse(c["alpha"]), group.parse(c["beta"])), weights[voter]
-                    )
+                    alpha, beta = group.decode_trusted(c["alpha"]), group.decode_trusted(c["beta"])  # ours
+                    ct = ciphertext_pow(group, Ciphertext(alpha, beta), weights[voter])
                     tally[i][j] = ciphertext_mul(group, tally[i][j], ct)
         tally_json = [[{"alpha": group.to_str(c.alpha), "beta": group.to_str(c.beta)} for c in row] for row in tally]
         sized = {
@@ -138,6 +148,24 @@ def simulate_election(
         )
         writer.close()
     return Simulated(path, result)
+
+
+_BallotJob = tuple[str, str, str, str, int, list[Question], Sequence[Sequence[int]]]
+
+
+def _ballot_job(job: _BallotJob) -> dict[str, Any]:
+    """One signed ballot (a top-level function, so that worker processes can run it)."""
+    group_name, y_text, uuid, fp, secret, parsed, plaintexts = job
+    group = group_by_name(group_name)
+    return ballot_create(
+        group, y=group.decode_trusted(y_text), election_uuid=uuid, election_fingerprint=fp,
+        credential_secret=secret, questions=parsed, plaintexts=plaintexts,
+    )  # fmt: skip
+
+
+def many_voters(count: int) -> tuple[list[int], list[list[list[int]]]]:
+    """Weights and first ballots of `count` voters (the fixture's five voters over and over), for benchmarks."""
+    return [WEIGHTS[i % len(WEIGHTS)] for i in range(count)], [VOTES[i % len(VOTES)] for i in range(count)]
 
 
 def main(argv: list[str]) -> None:

@@ -9,7 +9,9 @@ It never raises on a bad archive: problems become `Report.errors`.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -91,13 +93,16 @@ class _Verifier:
         self.errors: list[str] = []
         self.referenced: set[str] = set()
         self.result: list[list[Any]] | None = None
+        self._positions: dict[tuple[str, str], int] = {}  # archive.order.index, in one pass (first occurrence)
+        for i, member in enumerate(archive.order):
+            self._positions.setdefault(member, i)
 
     # -- helpers ------------------------------------------------------------------------------------------------
     def payload(self, digest: str | None, what: str, before: int) -> Any:
         """The JSON payload `digest`, which must be a data member placed before archive position `before`."""
         if digest is None or digest not in self.archive.data:
             raise Failed(f"{what}: payload {digest} is missing from the archive")
-        if self.archive.order.index(("data", digest)) > before:
+        if self._positions[("data", digest)] > before:
             raise Failed(f"{what}: payload {digest} comes after the event that refers to it")
         self.referenced.add(digest)
         try:
@@ -106,7 +111,7 @@ class _Verifier:
             raise Failed(f"{what}: {exc}") from exc
 
     def position(self, event: Event) -> int:
-        return self.archive.order.index(("event", event.hash))
+        return self._positions[("event", event.hash)]
 
     # -- the checks ---------------------------------------------------------------------------------------------
     def run(self) -> None:
@@ -146,10 +151,20 @@ class _Verifier:
             f" fingerprint {election.fingerprint}"
         )
         slots, kinds = self.check_trustees(group, y, self.payload(setup["trustees"], "trustees", before))
-        credentials = self.check_credentials(group, self.payload(setup["credentials"], "public credentials", before))
-
+        credentials_value = self.payload(setup["credentials"], "public credentials", before)
         ballot_events = [e for e in events if e.type == "Ballot"]
-        outcomes = self.check_ballots(group, y, election, ballot_events)
+        with ExitStack() as stack:
+            # the workers start on the ballots while this process checks the credentials
+            try:
+                pending: Callable[[], list[BallotOutcome]] | Failed = self.start_ballots(
+                    group, y, election, ballot_events, stack
+                )
+            except Failed as exc:  # reported after the credentials' own errors, as when checked in that order
+                pending = exc
+            credentials = self.check_credentials(group, credentials_value)
+            if isinstance(pending, Failed):
+                raise pending
+            outcomes = self.check_ballots(pending())
         counted = self.check_revotes(credentials, outcomes)
 
         tally_events = [e for e in events if e.type == "EncryptedTally"]
@@ -330,9 +345,10 @@ class _Verifier:
         )
         return weights
 
-    def check_ballots(
-        self, group: Group[Any], y: Any, election: Election, ballot_events: list[Event]
-    ) -> list[BallotOutcome]:
+    def start_ballots(
+        self, group: Group[Any], y: Any, election: Election, ballot_events: list[Event], stack: ExitStack
+    ) -> Callable[[], list[BallotOutcome]]:
+        """Start checking the ballots (in worker processes, unless few); the result gives their outcomes."""
         context = BallotContext(
             group=group.name,
             public_key=group.to_str(y),
@@ -347,13 +363,16 @@ class _Verifier:
             items.append((event.height, self.archive.data[event.payload]))
         workers = self.workers or os.cpu_count() or 1
         if workers <= 1 or (self.workers is None and len(items) < _INLINE_BELOW):
-            outcomes = check_ballots_inline(context, items)
-        else:
-            chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-            with ProcessPoolExecutor(
-                max_workers=workers, mp_context=get_context("spawn"), initializer=worker_init, initargs=(context,)
-            ) as pool:
-                outcomes = [outcome for chunk in pool.map(check_chunk, chunks) for outcome in chunk]
+            return lambda: check_ballots_inline(context, items)
+        chunks = [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context("spawn"), initializer=worker_init, initargs=(context,)
+        )
+        stack.callback(pool.shutdown, wait=True, cancel_futures=True)  # on an error, the chunks not started are dropped
+        results = pool.map(check_chunk, chunks)  # submitted now
+        return lambda: [outcome for chunk in results for outcome in chunk]
+
+    def check_ballots(self, outcomes: list[BallotOutcome]) -> list[BallotOutcome]:
         bad = [o for o in outcomes if o.error is not None]
         for outcome in bad:
             self.errors.append(f"ballot at height {outcome.index} (tracker {outcome.tracker}): {outcome.error}")
@@ -412,14 +431,21 @@ class _Verifier:
         expected = [
             [Ciphertext(group.one, group.one) for _ in range(question.width)] for question in election.questions
         ]
+        # Π ct^weight, grouped by weight: Π_w (Π_{ballots of weight w} ct)^w, one exponentiation per weight
         trusted = group.decode_trusted
+        by_weight: dict[int, list[list[Ciphertext[Any]]]] = {}
         for outcome, weight in zip(counted, weights, strict=True):
+            if weight not in by_weight:
+                by_weight[weight] = [[Ciphertext(group.one, group.one) for _ in row] for row in expected]
+            acc = by_weight[weight]
             for i, answer in enumerate(outcome.choices):
                 for j, (alpha, beta) in enumerate(answer):
-                    ct = Ciphertext(trusted(alpha), trusted(beta))
-                    if weight != 1:
-                        ct = ciphertext_pow(group, ct, weight)
-                    expected[i][j] = ciphertext_mul(group, expected[i][j], ct)
+                    acc[i][j] = ciphertext_mul(group, acc[i][j], Ciphertext(trusted(alpha), trusted(beta)))
+        for weight, acc in by_weight.items():
+            for i, row in enumerate(acc):
+                for j, ct in enumerate(row):
+                    weighted = ct if weight == 1 else ciphertext_pow(group, ct, weight)
+                    expected[i][j] = ciphertext_mul(group, expected[i][j], weighted)
         try:
             published = [
                 [Ciphertext(group.parse(c["alpha"]), group.parse(c["beta"])) for c in row] for row in raw_tally
