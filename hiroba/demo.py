@@ -444,7 +444,7 @@ def demo_assist(today: dt.date) -> None:
         proxy=daughter.person.user,
         pin=DEMO_CARD_PIN,
         daily_limit=3_000,
-        on=today,
+        on=delegation.starts_on,  # the delegation starts on the clock's day, which `today` may not be
         actor=daughter_acts,
     )
     enrollment = outreach.outreach_join(resident=father, recorded_by=father.person.user, actor=father_acts)

@@ -50,7 +50,13 @@ def delegation_allows(delegation: Delegation, scope: Scope | None, on: date) -> 
             ja="この代理の登録は確認のため一時停止しています。ご本人か窓口で確認してください。",
             en="This delegation is suspended pending review by the resident or the counter.",
         )
-    if not delegation.starts_on <= on <= delegation.ends_on:
+    if on < delegation.starts_on:
+        raise PermissionDenied(
+            "assist.delegation_not_started",
+            ja=f"代理の期間は{delegation.starts_on:%Y年%m月%d日}からです。",
+            en=f"The delegation starts on {delegation.starts_on:%Y-%m-%d}.",
+        )
+    if on > delegation.ends_on:
         raise PermissionDenied(
             "assist.delegation_ended",
             ja=f"代理の期間（{delegation.ends_on:%Y年%m月%d日}まで）が終わっています。",

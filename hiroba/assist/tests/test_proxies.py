@@ -145,6 +145,10 @@ def test_a_proxy_card_without_the_pay_scope_does_not_pay(saku: dict[str, Any]) -
         ends_on=timezone.localdate() - timedelta(days=1),
     )
     refused("assist.delegation_ended", lambda: card_pay(card, saku["shops"]["202177"], 100, "p2"))
+    Delegation.objects.filter(pk=delegation.pk).update(
+        starts_on=timezone.localdate() + timedelta(days=1), ends_on=timezone.localdate() + timedelta(days=30)
+    )
+    refused("assist.delegation_not_started", lambda: card_pay(card, saku["shops"]["202177"], 100, "p3"))
 
 
 def test_only_the_resident_or_the_proxy_can_end_a_delegation(saku: dict[str, Any]) -> None:
