@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from hiroba.core.auditchain import GENESIS, LINK_VERSION, PLATFORM_CHAIN, Break, Link, check_json, verify_links
 from hiroba.core.bulk import link_hash_sql
+from hiroba.core.errors import AppError
 from hiroba.core.models import AuditChain, AuditRecord, Channel
 
 if TYPE_CHECKING:
@@ -147,6 +149,26 @@ def audit_record(
         hash=digest,
         version=link.version,
     )
+
+
+@contextmanager
+def refusals_recorded(
+    *, tag: str, actor: Actor, subject: str, municipality: str | None, data: Mapping[str, Any] | None = None
+) -> Iterator[None]:
+    """Around an act (outside its transaction): an AppError it raises is audited under `tag` with its reason code,
+    in a transaction of its own so that the record survives the act's rollback, then raised on."""
+    try:
+        yield
+    except AppError as error:
+        with transaction.atomic():
+            audit_record(
+                tag=tag,
+                actor=actor,
+                subject=subject,
+                data={**(data or {}), "code": error.code},
+                municipality=municipality,
+            )
+        raise
 
 
 def _links(chain: str) -> Iterator[Link]:

@@ -13,8 +13,7 @@ from django.utils import timezone
 from hiroba.assist import selectors
 from hiroba.assist.events import AssistEvent
 from hiroba.assist.models import Outcome, OutreachContact, OutreachEnrollment
-from hiroba.assist.services.refusals import refusals_recorded
-from hiroba.core.audit import Actor, audit_record
+from hiroba.core.audit import Actor, audit_record, refusals_recorded
 from hiroba.core.errors import Invalid
 from hiroba.identity.models import Resident, User
 

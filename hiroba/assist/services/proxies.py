@@ -31,8 +31,7 @@ from hiroba.assist.models import (
     Scope,
     SupportMeasure,
 )
-from hiroba.assist.services.refusals import refusals_recorded
-from hiroba.core.audit import Actor, audit_record
+from hiroba.core.audit import Actor, audit_record, refusals_recorded
 from hiroba.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from hiroba.health import services as health
 from hiroba.health.services import ImportSummary

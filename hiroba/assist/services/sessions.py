@@ -18,8 +18,7 @@ from django.utils import timezone
 
 from hiroba.assist.events import AssistEvent
 from hiroba.assist.models import AssistAct, AssistSession, SessionState
-from hiroba.assist.services.refusals import refusals_recorded
-from hiroba.core.audit import Actor, audit_record
+from hiroba.core.audit import Actor, audit_record, refusals_recorded
 from hiroba.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from hiroba.core.models import Channel
 from hiroba.identity.models import Resident, User
