@@ -29,7 +29,7 @@ from hiroba.assist.formats.phone import Variant, balance_script
 from hiroba.assist.models import ContactChannel
 from hiroba.assist.services import channels
 from hiroba.core.audit import Actor
-from hiroba.core.errors import AppError, Invalid
+from hiroba.core.errors import AppError, Invalid, in_english
 from hiroba.core.models import Channel
 from hiroba.identity.web import signed_in_resident
 from hiroba.tenancy import errors as tenancy_errors
@@ -40,10 +40,6 @@ KIOSK_SECONDS = 60
 KIOSK_SESSION = "assist_kiosk"
 KIOSK_ACTOR = Actor(user=None, channel=Channel.WEB, ref="kiosk")
 DEFAULT_WITHIN_DAYS = 30
-
-
-def _english() -> bool:
-    return (get_language() or "ja").startswith("en")
 
 
 def _variant() -> Variant:
@@ -98,7 +94,7 @@ def contact_page(request: HttpRequest) -> HttpResponse:
             channels.contact_preference_set(resident=resident, **form.cleaned_data, actor=Actor.from_request(request))
         except Invalid as error:
             for field, problem in error.detail.get("fields", {}).items():
-                form.add_error(field, problem["en"] if _english() else problem["ja"])
+                form.add_error(field, problem["en"] if in_english() else problem["ja"])
         else:
             messages.success(request, _("Saved. The town will contact you this way."))
             return redirect("assist-contact")

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -23,11 +22,6 @@ from hiroba.core.models import Channel
 from hiroba.identity.models import User
 from hiroba.identity.web import signed_in_resident
 from hiroba.wallet.selectors import wallet_view
-
-
-def _refusal(error: AppError) -> str:
-    message = error.message_en if get_language() == "en" else error.message_ja
-    return f"{message} ({error.code})"
 
 
 def _user(request: HttpRequest) -> User:
@@ -80,11 +74,9 @@ def assist_page(request: HttpRequest) -> HttpResponse:
             if not code:
                 return redirect("resident-assist")
         except AppError as problem:
-            error = _refusal(problem)
+            error = problem.line()
         except ValueError:
-            error = _refusal(
-                Invalid("assist.term", ja="終了日を正しく入力してください。", en="Enter a valid end date.")
-            )
+            error = Invalid("assist.term", ja="終了日を正しく入力してください。", en="Enter a valid end date.").line()
     context = {
         "resident": resident,
         "error": error,
@@ -154,9 +146,9 @@ def proxy_page(request: HttpRequest, delegation_id: str) -> HttpResponse:
                 raise Invalid("assist.form_action", ja="この操作は行えません。", en="Unknown action.")
             return redirect("resident-proxy", delegation_id=delegation.pk)
         except AppError as problem:
-            error = _refusal(problem)
+            error = problem.line()
         except ValueError:
-            error = _refusal(Invalid("assist.form", ja="入力内容を確かめてください。", en="Check what you entered."))
+            error = Invalid("assist.form", ja="入力内容を確かめてください。", en="Check what you entered.").line()
     scopes = set(delegation.scopes)
     context = {
         "delegation": delegation,

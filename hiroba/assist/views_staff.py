@@ -66,11 +66,6 @@ def _staff_user(request: HttpRequest) -> User:
     return cast("User", request.user)  # login_required: a signed-in account
 
 
-def _refusal(error: AppError) -> str:
-    message = error.message_en if get_language() == "en" else error.message_ja
-    return f"{message} ({error.code})"
-
-
 # ---------------------------------------------------------------- starting a session
 
 
@@ -103,7 +98,7 @@ def counter_page(request: HttpRequest, lg_code: str) -> HttpResponse:
             )
             return redirect("staff-assist-session", lg_code=m.lg_code, session_id=session.pk)
         except AppError as problem:
-            error = _refusal(problem)
+            error = problem.line()
     context = {
         "m": m,
         "error": error,
@@ -167,9 +162,9 @@ def session_page(request: HttpRequest, lg_code: str, session_id: str) -> HttpRes
             messages.success(request, result)
             return redirect("staff-assist-session", lg_code=m.lg_code, session_id=session.pk)
         except AppError as problem:
-            error = _refusal(problem)
+            error = problem.line()
         except ValueError:
-            error = _refusal(Invalid("assist.form", ja="入力内容を確かめてください。", en="Check what you entered."))
+            error = Invalid("assist.form", ja="入力内容を確かめてください。", en="Check what you entered.").line()
     context = {**_session_context(m, session), "error": error}
     return render(request, "assist/session.html", context, status=422 if error else 200)
 
@@ -315,7 +310,7 @@ def residents_page(request: HttpRequest, lg_code: str) -> HttpResponse:
                 raise Invalid("assist.form_action", ja="この操作は行えません。", en="Unknown action.")
             return redirect("staff-assist-residents", lg_code=m.lg_code)
         except AppError as problem:
-            error = _refusal(problem)
+            error = problem.line()
     context = {
         "m": m,
         "error": error,
@@ -360,9 +355,9 @@ def outreach_page(request: HttpRequest, lg_code: str) -> HttpResponse:
             messages.success(request, _("Contact logged."))
             return redirect(f"{request.path}?idle_days={idle_days}")
         except AppError as problem:
-            error = _refusal(problem)
+            error = problem.line()
         except ValueError:
-            error = _refusal(Invalid("assist.form", ja="入力内容を確かめてください。", en="Check what you entered."))
+            error = Invalid("assist.form", ja="入力内容を確かめてください。", en="Check what you entered.").line()
     context = {
         "m": m,
         "error": error,
@@ -389,7 +384,7 @@ def outreach_export_page(request: HttpRequest, lg_code: str) -> HttpResponse:
             actor=Actor.from_request(request, channel=Channel.COUNTER),
         )
     except AppError as problem:
-        messages.error(request, _refusal(problem))
+        messages.error(request, problem.line())
         return redirect(f"{request.path.rsplit('export/', 1)[0]}?idle_days={idle_days}")
     response = HttpResponse(data, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="outreach-{m.lg_code}-{timezone.localdate()}.csv"'

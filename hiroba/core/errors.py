@@ -12,6 +12,12 @@ from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
+
+
+def in_english() -> bool:
+    """The page is in English (Japanese and やさしい日本語 both show the Japanese message)."""
+    return (get_language() or "ja").startswith("en")
 
 
 class AppError(Exception):
@@ -25,6 +31,14 @@ class AppError(Exception):
         self.message_ja = ja
         self.message_en = en
         self.detail = dict(detail or {})
+
+    def message(self) -> str:
+        """The message in the active language."""
+        return self.message_en if in_english() else self.message_ja
+
+    def line(self) -> str:
+        """The message in the active language with its reason code, for a notice beside a form."""
+        return f"{self.message()} ({self.code})"
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": {"ja": self.message_ja, "en": self.message_en}}

@@ -3,21 +3,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms, template
-from django.utils.translation import get_language
 
-from hiroba.core.errors import AppError
+from hiroba.core.errors import AppError, in_english
 
 register = template.Library()
-
-
-def _english() -> bool:
-    return (get_language() or "ja").startswith("en")
 
 
 @register.filter
 def local_name(obj: Any) -> str:
     """An object's English name on English pages, its Japanese name otherwise (Japanese and やさしい日本語)."""
-    if _english():
+    if in_english():
         return str(getattr(obj, "name_en", "") or obj.name)
     return str(obj.name)
 
@@ -36,5 +31,5 @@ def error_summary(*forms_: forms.Form | None, refusal: AppError | None = None, f
         for bound in form.visible_fields():  # a hidden field's error (a stale form token) is the page's own notice
             errors += [(bound.id_for_label, f"{bound.label}: {message}") for message in bound.errors]
     if refusal is not None:
-        errors.append((field, refusal.message_en if _english() else refusal.message_ja))
+        errors.append((field, refusal.message()))
     return {"errors": errors, "code": refusal.code if refusal is not None else ""}
