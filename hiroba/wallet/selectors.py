@@ -184,3 +184,26 @@ def cards_of(*, resident: Resident) -> list[PrintedCard]:
     are not among them."""
     rows = PrintedCard.objects.filter(resident=resident, delegation__isnull=True, status__in=USABLE_CARD)
     return list(rows.order_by("-issued_at"))
+
+
+def coins_expiring(
+    *, residents: list[Resident], area: CurrencyArea, on: date, within_days: int
+) -> dict[int, list[tuple[date, int]]]:
+    """For each resident (by id) of `area`, their coins (granted and paid) that expire within `within_days` of `on`,
+    summed by expiry date, earliest first; residents with none are left out. One query for the whole list."""
+    owners = {f"rw:{area.slug}:{r.pairwise_id}": r.pk for r in residents}
+    rows = (
+        Lot.objects.filter(
+            account__key__in=list(owners),
+            remaining__gt=0,
+            expires_on__gte=on,
+            expires_on__lte=on + timedelta(days=within_days),
+        )
+        .values_list("account__key", "expires_on")
+        .annotate(total=Sum("remaining"))
+        .order_by("account__key", "expires_on")
+    )
+    expiring: dict[int, list[tuple[date, int]]] = {}
+    for key, day, total in rows:
+        expiring.setdefault(owners[key], []).append((day, int(total)))
+    return expiring

@@ -38,7 +38,7 @@ from hiroba.identity.models import Resident, ResidentStatus
 from hiroba.tenancy import errors as tenancy_errors
 from hiroba.tenancy.models import Municipality, Role
 from hiroba.tenancy.selectors import actor_scope
-from hiroba.wallet.selectors import Holding, expiring_soon, wallet_view
+from hiroba.wallet.selectors import Holding, coins_expiring, wallet_view
 from hiroba.wallet.services.cards import PIN_LENGTH, card_pin_verified
 
 ELEVEN_DIGIT_PREFIXES = ("020", "050", "060", "070", "080", "090")  # mobile, IP, M2M, 0800: 11 digits; others 10
@@ -239,11 +239,14 @@ def _due(
     if resident_ids is not None:
         preferences = preferences.filter(resident_id__in=resident_ids)
     chosen = list(preferences)
-    done = _notified(municipality.lg_code, [p.resident for p in chosen])
+    residents = [p.resident for p in chosen]
+    done = _notified(municipality.lg_code, residents)
+    area = municipality.currency_area
+    coins = coins_expiring(residents=residents, area=area, on=on, within_days=within_days) if area else {}
     due = []
     for preference in chosen:
         resident = preference.resident
-        expiring = _coins_by_day(expiring_soon(resident=resident, on=on, within_days=within_days))
+        expiring = coins.get(resident.pk, [])
         if any((resident_subject(resident), day.isoformat()) not in done for day, _ in expiring):
             due.append((resident, preference, expiring))
     return due
