@@ -648,11 +648,14 @@ def _ballot_checked(election: Election, raw: bytes) -> str:
 
 
 @_audited_refusals("ballot_cast")
-@transaction.atomic(durable=True)
 def ballot_cast(*, actor: Actor, election: Election, resident: Resident, ballot_json: str | bytes) -> ElectionEvent:
     """Post a signed ballot to the board. The signed-in resident must be on the voter list; the ballot's credential
     decides which vote counts (the last one per credential). Returns the Ballot event; its tracker is
-    `selectors.ballot_tracker(event)`."""
+    `selectors.ballot_tracker(event)`.
+
+    The ballot's signature and proofs take tens of milliseconds to check and depend only on what opening fixed (the
+    election, its key and its credentials), so they are checked before the election is locked; the state, the voter
+    list and the duplicate check are made again under the lock."""
     if actor.user is None or resident.person is None or resident.person.user_id != actor.user.pk:
         raise _ballot_refused(
             "not_the_voter",
@@ -660,7 +663,14 @@ def ballot_cast(*, actor: Actor, election: Election, resident: Resident, ballot_
             "Only the signed-in resident may cast their ballot.",
             kind=PermissionDenied,
         )
-    election = _lock(election)
+    election = Election.objects.get(pk=election.pk)
+    _ballot_accepted_now(election, resident)
+    raw = ballot_json.encode() if isinstance(ballot_json, str) else bytes(ballot_json)
+    credential_text = _ballot_checked(election, raw)
+    return _ballot_post(actor=actor, election=election, resident=resident, raw=raw, credential_text=credential_text)
+
+
+def _ballot_accepted_now(election: Election, resident: Resident) -> None:
     now = timezone.now()
     if election.state == ElectionState.DRAFT or (election.state == ElectionState.OPEN and now < election.opens_at):
         raise _ballot_refused("not_open", "投票はまだ始まっていません。", "The poll is not open yet.", kind=Conflict)
@@ -673,8 +683,14 @@ def ballot_cast(*, actor: Actor, election: Election, resident: Resident, ballot_
         raise _ballot_refused(
             "not_a_voter", "選挙人名簿に載っていません。", "You are not on the voter list.", kind=PermissionDenied
         )
-    raw = ballot_json.encode() if isinstance(ballot_json, str) else bytes(ballot_json)
-    credential_text = _ballot_checked(election, raw)
+
+
+@transaction.atomic(durable=True)
+def _ballot_post(
+    *, actor: Actor, election: Election, resident: Resident, raw: bytes, credential_text: str
+) -> ElectionEvent:
+    election = _lock(election)
+    _ballot_accepted_now(election, resident)
     if ElectionEvent.objects.filter(election=election, type=EventType.BALLOT, payload_hash=sha256_hex(raw)).exists():
         raise _ballot_refused(
             "duplicate", "この投票データは投稿済みです。", "This ballot was already posted.", kind=Conflict
