@@ -87,6 +87,7 @@ class Role(models.TextChoices):
     FINANCE = "finance", _("Finance")
     COUNTER = "counter", _("Service counter")
     ELECTION = "election", _("Elections and polls")
+    CREDENTIALS = "credentials", _("Voting credential authority")
     AGENCY = "agency", _("Digital Agency")
 
 

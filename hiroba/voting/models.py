@@ -31,6 +31,11 @@ class VoterSource(models.TextChoices):
     IMPORTED = "imported", _("Imported list")
 
 
+class CredentialDelivery(models.TextChoices):
+    LETTER = "letter", _("On a printed letter (the credential authority; the server never sees it)")
+    ONLINE = "online", _("After card sign-in (weaker: the credential passes through the server)")
+
+
 class EventType(models.TextChoices):
     SETUP = "Setup", "Setup"
     BALLOT = "Ballot", "Ballot"
@@ -56,6 +61,9 @@ class Election(models.Model):
     opens_at = models.DateTimeField()
     closes_at = models.DateTimeField()
     minimum_age = models.PositiveSmallIntegerField(default=18)
+    credential_delivery = models.CharField(
+        max_length=8, choices=CredentialDelivery.choices, default=CredentialDelivery.LETTER
+    )
     state = models.CharField(max_length=8, choices=ElectionState.choices, default=ElectionState.DRAFT)
     # Set when the poll opens (the Setup event): the election's public key and fingerprint (H_JSON of election.json).
     public_key = models.TextField(blank=True)
@@ -71,6 +79,9 @@ class Election(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(state__in=ElectionState.values), name="voting_election_state"),
             models.CheckConstraint(condition=Q(group__in=GroupName.values), name="voting_election_group"),
+            models.CheckConstraint(
+                condition=Q(credential_delivery__in=CredentialDelivery.values), name="voting_election_delivery"
+            ),
             models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="voting_election_window"),
             models.CheckConstraint(condition=Q(minimum_age__lte=MAX_MINIMUM_AGE), name="voting_election_age"),
             models.CheckConstraint(
@@ -142,6 +153,42 @@ class Trustee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}: {self.name}"
+
+
+class TrusteeInvitation(models.Model):
+    """A trustee's link (as Belenios mails one): the committee names the trustee, the trustee opens the link, makes
+    a key pair in their browser (the private key stays with them) and registers the public key; later the same link
+    takes their partial decryption. Only the link token's SHA-256 is kept."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="trustee_invitations")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    trustee = models.OneToOneField(Trustee, null=True, blank=True, on_delete=models.CASCADE, related_name="invitation")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["election_id", "created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["election", "name"], name="voting_invitation_name_once")]
+
+    def __str__(self) -> str:
+        return f"{self.election_id}: {self.name}"
+
+
+class SealedCredential(models.Model):
+    """Online delivery only (CredentialDelivery.ONLINE, the weaker trust model): a voter's private credential,
+    sealed with a key derived from the server's secret, shown to that voter after card sign-in and deleted when
+    the poll closes. It links a voter to a public credential, which the letter never does."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="sealed_credentials")
+    voter = models.OneToOneField(Voter, on_delete=models.CASCADE, related_name="sealed_credential")
+    sealed = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["election_id", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.election_id}: {self.voter_id}"
 
 
 class PublicCredential(models.Model):
