@@ -6,7 +6,7 @@ Figures (the issue's targets on a 2-core machine in brackets):
       `hiroba.voting.verifier.verify_archive` (one process per core) beside `belenios-tool election verify`
       (Debian's belenios-tool 2.0, the baseline) [Hiroba at least as fast];
   (b) the same election in Ed25519, verified by Hiroba [>= 3x faster than (a)]; belenios-tool 2.0 has no Ed25519;
-  (c) ballot encryption in the browser: not measured, there is no booth yet.
+  (c) ballot encryption in the browser (Chromium, headless): `bench/voting_browser.py`, run after this one.
 The archives are generated into a temporary directory. belenios-tool's own `election generate-ballot` takes one
 process per ballot (measured on a sample below: 2,000 would take minutes), so the ballots come from Hiroba's
 generator (`hiroba.voting.tests.simulate`, one process per core), and belenios-tool's verification of that very
@@ -170,7 +170,6 @@ def main() -> None:
             f"    BELENIOS-2048 / Ed25519 = {ed_ratio:.2f} (CPU: {hiroba_cpu / ed_cpu:.2f}); target >= "
             f"{TARGET_ED25519:.0f}: {'met' if ed_ratio >= TARGET_ED25519 else 'MISSED'}"
         )
-    print("(c) ballot encryption in the browser: n/a (no booth yet)")
     print(f"    Hiroba's time is the best of {RUNS} runs; at {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
 
 
