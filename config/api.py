@@ -11,6 +11,7 @@ from hiroba.core.errors import AppError, Invalid, NotAuthenticated, NotFound
 from hiroba.health.api import router as health_router
 from hiroba.identity.api import router as identity_router
 from hiroba.tenancy.api import router as tenancy_router
+from hiroba.voting.api import router as voting_router
 from hiroba.wallet.api import router as wallet_router
 
 api = NinjaAPI(
@@ -25,6 +26,7 @@ api.add_router("/identity/", identity_router)
 api.add_router("/", wallet_router)
 api.add_router("/", health_router)
 api.add_router("/", assist_channels_router)
+api.add_router("/", voting_router)
 
 
 def _error(request: HttpRequest, error: AppError) -> HttpResponse:

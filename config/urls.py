@@ -22,6 +22,9 @@ urlpatterns = [
     path("", include("hiroba.core.urls")),
     path("", include("hiroba.assist.urls")),
     path("", include("hiroba.assist.urls_channels")),
+    path("", include("hiroba.voting.urls")),
+    path("", include("hiroba.voting.urls_committee")),
+    path("", include("hiroba.voting.urls_authority")),
     path("i18n/setlang/", set_language, name="set-language"),
 ]
 

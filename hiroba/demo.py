@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from hiroba.core.audit import Actor
 from hiroba.core.fiscal import fiscal_year
@@ -30,6 +31,7 @@ STAFF = [
     ("health", "見本 花子", "みほん はなこ", [Role.HEALTH], "健康づくり課"),
     ("finance", "見本 次郎", "みほん じろう", [Role.FINANCE], "会計課"),
     ("counter", "見本 さくら", "みほん さくら", [Role.COUNTER, Role.ELECTION], "市民課"),
+    ("credentials", "見本 証子", "みほん しょうこ", [Role.CREDENTIALS], "選挙管理委員会事務局"),
 ]
 AGENCY_STAFF = ("agency", "見本 庁子", "みほん ちょうこ", "デジタル庁 地方業務システム基盤チーム")
 
@@ -458,3 +460,172 @@ def demo_assist(today: dt.date) -> None:
         staff=clerk,
         actor=Actor.for_user(clerk, channel=Channel.COUNTER),
     )
+
+
+DEMO_POLLS = ("(見本)市民プール再整備についての住民アンケート", "(見本)参加型予算 2027年度 地域の提案事業")
+
+
+def _demo_trustees(election: Any, committee: Actor, count: int) -> list[int]:
+    """Register `count` trustees whose keys this demo makes (real trustees make theirs on their own machines)."""
+    from hiroba.voting.crypto.ballot import proof_json
+    from hiroba.voting.crypto.groups import group_by_name
+    from hiroba.voting.crypto.proofs import pok_prove
+    from hiroba.voting.formats.archive import json_dumps
+    from hiroba.voting.services import trustee_register
+
+    group = group_by_name(election.group)
+    keys = [group.random_scalar() for _ in range(count)]
+    for i, x in enumerate(keys, start=1):
+        public = json_dumps({"pok": proof_json(pok_prove(group, x)), "public_key": group.to_str(group.g_pow(x))})
+        trustee_register(actor=committee, election=election, name=f"見本 管理者{i}", public_key_json=public)
+    return keys
+
+
+def _demo_tally(election: Any, committee: Actor, keys: list[int]) -> None:
+    """Close the poll early, decrypt with every trustee's key and publish the result."""
+    from hiroba.voting.crypto.ballot import proof_json
+    from hiroba.voting.crypto.groups import group_by_name
+    from hiroba.voting.crypto.proofs import decryption_factor_prove
+    from hiroba.voting.formats.archive import json_dumps
+    from hiroba.voting.selectors import encrypted_tally_get
+    from hiroba.voting.services import election_close, partial_decryption_add, result_compute
+
+    election_close(actor=committee, election=election)
+    election.refresh_from_db()
+    group = group_by_name(election.group)
+    tally = encrypted_tally_get(election=election)
+    for owner, x in enumerate(keys, start=1):
+        pairs = [[decryption_factor_prove(group, election.fingerprint, x, ct.alpha) for ct in row] for row in tally]
+        decryption = json_dumps(
+            {
+                "decryption_factors": [[group.to_str(f) for f, _ in row] for row in pairs],
+                "decryption_proofs": [[proof_json(p) for _, p in row] for row in pairs],
+            }
+        )
+        partial_decryption_add(actor=committee, election=election, owner=owner, decryption_json=decryption)
+    result_compute(actor=committee, election=election)
+
+
+def _demo_tallied_poll(residents: list[Any], committee: Actor, authority: Actor) -> str:
+    """BELENIOS-2048, letters: the credentials exist only in this function, as on the authority's own machine.
+    Every resident votes, the first one re-votes, two trustees decrypt."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from hiroba.core.models import Channel
+    from hiroba.voting.crypto.ballot import ballot_create
+    from hiroba.voting.crypto.credentials import credential_generate, credential_secret
+    from hiroba.voting.crypto.groups import group_by_name
+    from hiroba.voting.formats.archive import json_dumps
+    from hiroba.voting.selectors import question_structures
+    from hiroba.voting.services import (
+        ballot_cast,
+        credentials_register,
+        election_create,
+        election_open,
+        question_choose,
+        question_yes_no,
+        voters_enroll,
+    )
+
+    now = timezone.now()
+    poll = election_create(
+        actor=committee,
+        lg_code="202177",
+        title=DEMO_POLLS[0],
+        description="見本の投票です。市民プールの再整備と、あわせて整備する設備を伺いました。",
+        questions=[
+            question_yes_no("市民プールを再整備しますか", blank=True),
+            question_choose("あわせて整備するもの(1〜2つ)", ["屋根", "売店", "駐車場"], minimum=1, maximum=2),
+        ],
+        opens_at=now - timedelta(days=7),
+        closes_at=now + timedelta(days=1),
+    )
+    voters_enroll(actor=committee, election=poll)
+    group = group_by_name(poll.group)
+    letters = {r.pairwise_id: credential_generate() for r in residents}
+    publics = sorted(group.to_str(group.g_pow(credential_secret(group, c, poll.uuid))) for c in letters.values())
+    credentials_register(actor=authority, election=poll, public_credentials=publics)
+    keys = _demo_trustees(poll, committee, 2)
+    poll = election_open(actor=committee, election=poll)
+    choices = [[[0, 1, 0], [1, 1, 0]], [[0, 0, 1], [0, 0, 1]]]  # yes + roof and shop; no + car park
+    revote = [[0, 1, 0], [1, 0, 0]]
+    for resident, plaintexts in [*zip(residents, choices, strict=False), (residents[0], revote)]:
+        ballot = ballot_create(
+            group,
+            y=group.parse(poll.public_key),
+            election_uuid=poll.uuid,
+            election_fingerprint=poll.fingerprint,
+            credential_secret=credential_secret(group, letters[resident.pairwise_id], poll.uuid),
+            questions=question_structures(poll),
+            plaintexts=plaintexts,
+        )
+        voter = Actor.for_user(resident.person.user, channel=Channel.WEB)
+        ballot_cast(actor=voter, election=poll, resident=resident, ballot_json=json_dumps(ballot))
+    _demo_tally(poll, committee, keys)
+    return poll.uuid
+
+
+def _demo_open_poll(today: dt.date, committee: Actor, authority: Actor) -> str:
+    """Ed25519 participatory budgeting, open for 30 days, credentials shown after card sign-in. Its trustees' keys
+    go to var/demo/voting/ so that the demo can be tallied with `hiroba voting trustee-decrypt` or the trustee page."""
+    from datetime import timedelta
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from hiroba.voting.formats.archive import json_dumps
+    from hiroba.voting.models import CredentialDelivery
+    from hiroba.voting.services import (
+        credentials_issue_online,
+        election_create,
+        election_open,
+        question_choose,
+        voters_enroll,
+    )
+
+    projects = ["子ども食堂の運営支援", "バス停のベンチ設置", "図書館の夜間開館", "河川敷の花壇づくり"]
+    poll = election_create(
+        actor=committee,
+        lg_code="202177",
+        title=DEMO_POLLS[1],
+        description="見本の投票です。来年度に市が予算をつける地域の提案事業を、2つまで選んでください。",
+        questions=[question_choose("予算をつける事業(1〜2つ)", projects, minimum=1, maximum=2, blank=True)],
+        opens_at=timezone.now() - timedelta(hours=1),
+        closes_at=timezone.make_aware(dt.datetime.combine(today + timedelta(days=30), dt.time(20, 0))),
+        group="Ed25519",
+        credential_delivery=CredentialDelivery.ONLINE,
+    )
+    voters_enroll(actor=committee, election=poll)
+    credentials_issue_online(actor=authority, election=poll)
+    folder = settings.VAR_DIR / "demo" / "voting"
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, x in enumerate(_demo_trustees(poll, committee, 2), start=1):
+        (folder / f"{poll.uuid}-trustee-{i}.privkey").write_bytes(json_dumps(str(x)))
+    election_open(actor=committee, election=poll)
+    return poll.uuid
+
+
+def demo_voting(today: dt.date) -> list[str]:
+    """Two polls of 佐久市 for its enrolled demo residents: a tallied BELENIOS-2048 poll and an open Ed25519 one (see
+    the two helpers). Returns their uuids; does nothing the second time."""
+    from hiroba.core.models import Channel
+    from hiroba.identity.models import Resident, ResidentStatus, User
+    from hiroba.voting.models import Election
+
+    existing = Election.objects.filter(municipality_id="202177", title__in=DEMO_POLLS).order_by("pk")
+    if existing.count() == len(DEMO_POLLS):
+        return [e.uuid for e in existing]
+    residents = [
+        r
+        for r in Resident.objects.filter(municipality_id="202177", status=ResidentStatus.ACTIVE).select_related(
+            "person__user"
+        )
+        if r.person is not None
+    ]
+    if not residents or existing.exists():
+        return []
+    committee = Actor.for_user(User.objects.get(username="saku-counter"), channel=Channel.WEB)
+    authority = Actor.for_user(User.objects.get(username="saku-credentials"), channel=Channel.WEB)
+    return [_demo_tallied_poll(residents, committee, authority), _demo_open_poll(today, committee, authority)]

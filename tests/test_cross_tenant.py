@@ -21,7 +21,9 @@ from hiroba.health.models import StepDay
 from hiroba.identity.models import Consent, Resident
 from hiroba.identity.tests.factories import make_resident
 from hiroba.ledger.models import Journal
-from hiroba.tenancy.models import Municipality, RoleGrant, Staff
+from hiroba.tenancy.models import Municipality, Role, RoleGrant, Staff
+from hiroba.voting.models import Election
+from hiroba.voting.services import question_yes_no
 from hiroba.wallet.models import AreaSettings, Merchant, PrintedCard
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +107,14 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
     enrollment = OutreachEnrollment.objects.get_or_create(
         resident=resident, withdrawn_at=None, defaults={"opted_in_at": now, "recorded_by": clerk.staff.user}
     )[0].pk
+    # a draft poll of the victim's election committee (written directly: no audit record)
+    poll = Election.objects.get_or_create(
+        municipality_id=victim,
+        title="見本攻撃対象投票",
+        defaults={"uuid": f"Atk{victim.replace('0', 'z')}Pxxxxx"[:14],  # Base58 has no 0
+                  "questions": [question_yes_no("見本の問い"), question_yes_no("見本の問い2")],
+                  "opens_at": now + dt.timedelta(days=7), "closes_at": now + dt.timedelta(days=14)},
+    )[0].uuid  # fmt: skip
     return [
         ("staff/m/<str:lg_code>/staff/", "GET", f"/staff/m/{victim}/staff/", {}),
         ("staff/m/<str:lg_code>/staff/", "POST", f"/staff/m/{victim}/staff/",
@@ -170,6 +180,19 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
         ("staff/m/<str:lg_code>/assist/letters/", "GET", f"/staff/m/{victim}/assist/letters/", {}),
         ("staff/m/<str:lg_code>/assist/letters/", "POST", f"/staff/m/{victim}/assist/letters/",
          {"on": "2026-11-26", "within_days": "30"}),
+        ("staff/m/<str:lg_code>/polls/", "GET", f"/staff/m/{victim}/polls/", {}),
+        ("staff/m/<str:lg_code>/polls/new/", "GET", f"/staff/m/{victim}/polls/new/", {}),
+        ("staff/m/<str:lg_code>/polls/<str:uuid>/", "GET", f"/staff/m/{victim}/polls/{poll}/", {}),
+        ("staff/m/<str:lg_code>/polls/<str:uuid>/questions/", "GET", f"/staff/m/{victim}/polls/{poll}/questions/", {}),
+        ("staff/m/<str:lg_code>/polls/<str:uuid>/questions/", "POST", f"/staff/m/{victim}/polls/{poll}/questions/",
+         {"action": "remove", "index": "1"}),
+        ("staff/m/<str:lg_code>/polls/<str:uuid>/voters/", "POST", f"/staff/m/{victim}/polls/{poll}/voters/",
+         {"action": "enroll"}),
+        ("staff/m/<str:lg_code>/polls/<str:uuid>/trustees/", "POST", f"/staff/m/{victim}/polls/{poll}/trustees/",
+         {"action": "invite", "name": "見本 攻撃者"}),
+        ("staff/m/<str:lg_code>/polls/<str:uuid>/credentials/", "GET",
+         f"/staff/m/{victim}/polls/{poll}/credentials/", {}),
+        ("staff/m/<str:lg_code>/polls/terminal/", "GET", f"/staff/m/{victim}/polls/terminal/", {}),
     ]  # fmt: skip
 
 
@@ -220,7 +243,10 @@ def test_the_same_requests_succeed_for_the_towns_own_admin(demo: object, client:
     """The attack list is live: aimed at the attacker's own town, every route answers."""
     from hiroba.identity.models import User
 
-    client.force_login(User.objects.get(username="saku-admin"))
+    admin = User.objects.get(username="saku-admin")
+    for role in (Role.ELECTION, Role.CREDENTIALS):  # the committee's and the credential authority's pages too
+        RoleGrant.objects.create(staff=admin.staff, municipality_id="202177", role=role, starts_on=dt.date(2026, 4, 1))
+    client.force_login(admin)
     for template, method, path, body in attacks("202177"):
         if path.startswith("/api/"):
             response = client.generic(

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -54,9 +56,23 @@ def _card_page(
     return render(request, template, context, status=error.status if error else 200)
 
 
+NEXT_KEY = "sign_in_next"
+
+
+def _after_sign_in(request: HttpRequest) -> str:
+    """Where a resident goes after signing in: the page that sent them (a path on this site), else "my data"."""
+    target = str(request.session.pop(NEXT_KEY, ""))
+    return target or reverse("resident-me")
+
+
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
+        target = request.GET.get("next", "")
+        if target.startswith("/") and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            request.session[NEXT_KEY] = target
         return _card_page(request, "identity/sign_in.html", ChallengePurpose.SIGN_IN)
     try:
         outcome = services.jpki_sign_in(
@@ -71,7 +87,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         pending_keep(request, outcome.pending)
         return redirect("resident-enroll")
     enrollment_finish(request, outcome.user, method=outcome.pending.kind)
-    return redirect("resident-me")
+    return redirect(_after_sign_in(request))
 
 
 @require_http_methods(["GET", "POST"])

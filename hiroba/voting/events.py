@@ -7,6 +7,7 @@ class VotingEvent(StrEnum):
     ELECTION_CREATED = "voting:election:created"
     QUESTIONS_SET = "voting:election:questions-set"
     VOTERS_ENROLLED = "voting:voters:enrolled"
+    TRUSTEE_INVITED = "voting:trustee:invited"
     TRUSTEE_REGISTERED = "voting:trustee:registered"
     CREDENTIALS_REGISTERED = "voting:credentials:registered"
     ELECTION_OPENED = "voting:election:opened"

@@ -26,7 +26,7 @@ from hiroba.identity.selectors.residents import resident_list, town_resident
 from hiroba.tenancy.models import Role
 from hiroba.tenancy.selectors import actor_scope, municipality_get, municipality_list, scope_require
 from hiroba.voting.crypto.ballot import ciphertext_json, proof_json
-from hiroba.voting.crypto.credentials import BASE58
+from hiroba.voting.crypto.credentials import BASE58, credential_generate, credential_public
 from hiroba.voting.crypto.groups import Group, GroupError, group_by_name
 from hiroba.voting.crypto.proofs import (
     Ciphertext,
@@ -52,6 +52,7 @@ from hiroba.voting.formats.structures import (
 )
 from hiroba.voting.models import (
     MAX_MINIMUM_AGE,
+    CredentialDelivery,
     Election,
     ElectionEvent,
     ElectionState,
@@ -59,11 +60,21 @@ from hiroba.voting.models import (
     EventType,
     GroupName,
     PublicCredential,
+    SealedCredential,
     Trustee,
+    TrusteeInvitation,
     Voter,
     VoterSource,
 )
-from hiroba.voting.selectors import encrypted_tally_get, question_structures
+from hiroba.voting.selectors import (
+    booth_refusal,
+    credential_box,
+    credential_sealed_text,
+    encrypted_tally_get,
+    question_structures,
+    trustee_invitation_get,
+    trustee_token_hash,
+)
 from hiroba.voting.verifier.ballots import BallotContext, check_ballots_inline
 
 P = ParamSpec("P")
@@ -212,12 +223,15 @@ def election_create(
     minimum_age: int = 18,
     group: str = GroupName.BELENIOS_2048,
     description: str = "",
+    credential_delivery: str = CredentialDelivery.LETTER,
 ) -> Election:
     """A draft poll of the municipality `lg_code`, by its election committee."""
     municipality = municipality_get(lg_code=lg_code)
     _require_committee(actor, lg_code)
     if group not in GroupName.values:
         raise _refused("election.group", "この暗号群は使えません。", f"Unknown group {group!r}.", group=group)
+    if credential_delivery not in CredentialDelivery.values:
+        raise _refused("election.delivery", "認証情報の届け方が正しくありません。", "Unknown credential delivery.")
     if not title.strip() or len(title) > 200:  # noqa: PLR2004 - the column's length
         raise _refused("election.title", "件名を200字以内で入力してください。", "A title of 1 to 200 characters.")
     if timezone.is_naive(opens_at) or timezone.is_naive(closes_at) or closes_at <= opens_at:
@@ -236,12 +250,18 @@ def election_create(
         opens_at=opens_at,
         closes_at=closes_at,
         minimum_age=minimum_age,
+        credential_delivery=credential_delivery,
     )
     audit_record(
         tag=VotingEvent.ELECTION_CREATED,
         actor=actor,
         subject=election,
-        data={"uuid": election.uuid, "group": group, "questions": len(election.questions)},
+        data={
+            "uuid": election.uuid,
+            "group": group,
+            "questions": len(election.questions),
+            "credential_delivery": credential_delivery,
+        },
         municipality=lg_code,
     )
     return election
@@ -364,6 +384,12 @@ def trustee_register(*, actor: Actor, election: Election, name: str, public_key_
     """Register an n-of-n trustee from its `trustee_public_key` ({pok, public_key}, as `belenios-tool setup
     generate-trustee-key` and `hiroba voting trustee-keygen` write it) after checking the proof of knowledge."""
     _require_committee(actor, election.municipality_id)
+    return _trustee_add(actor=actor, election=election, name=name, public_key_json=public_key_json)
+
+
+def _trustee_add(*, actor: Actor, election: Election, name: str, public_key_json: str | bytes) -> Trustee:
+    """trustee_register's act, inside the caller's transaction, once the caller has checked who may do it (the
+    committee, or the holder of the trustee's link)."""
     election = _lock(election)
     _require_state(election, ElectionState.DRAFT)
     if not name.strip() or len(name) > 100:  # noqa: PLR2004 - the column's length
@@ -409,10 +435,24 @@ def trustee_register(*, actor: Actor, election: Election, name: str, public_key_
 @_audited_refusals("credentials_register")
 @transaction.atomic(durable=True)
 def credentials_register(*, actor: Actor, election: Election, public_credentials: Sequence[str]) -> int:
-    """Register public credentials from the credential authority: lines `credential` or `credential,weight`."""
-    _require_committee(actor, election.municipality_id)
+    """Register public credentials from the credential authority (Role.CREDENTIALS of the poll's town, or the operator
+    at the command line): lines `credential` or `credential,weight`, for a poll whose credentials go on letters.
+    May be called several times (in parts) until there is one per voter."""
+    _require_authority(actor, election.municipality_id)
     election = _lock(election)
     _require_state(election, ElectionState.DRAFT)
+    if election.credential_delivery != CredentialDelivery.LETTER:
+        raise _refused(
+            "credentials.online_poll",
+            "この投票は、ログイン後に認証情報を渡す方式です。郵送用の認証情報は登録できません。",
+            "This poll delivers credentials after card sign-in: issue them online instead of registering letters'.",
+            kind=Conflict,
+        )
+    return _public_credentials_add(actor, election, public_credentials)
+
+
+def _public_credentials_add(actor: Actor, election: Election, public_credentials: Sequence[str]) -> int:
+    """Check and store public credentials (the caller holds the election's lock), and audit."""
     try:
         parsed: list[ParsedCredential] = parse_public_credentials(list(public_credentials))
     except FormatError as exc:
@@ -457,10 +497,75 @@ def credentials_register(*, actor: Actor, election: Election, public_credentials
         tag=VotingEvent.CREDENTIALS_REGISTERED,
         actor=actor,
         subject=election,
-        data={"added": len(canonical), "total": len(known) + len(canonical)},
+        data={
+            "added": len(canonical),
+            "total": len(known) + len(canonical),
+            "delivery": election.credential_delivery,
+        },
         municipality=election.municipality_id,
     )
     return len(canonical)
+
+
+def _require_authority(actor: Actor, lg_code: str) -> None:
+    """The credential authority of the town (or the operator). The committee's role is not enough: whoever holds
+    both the voter list and the private credentials could vote in anyone's place."""
+    scope = actor_scope(actor)
+    if not scope.has(Role.CREDENTIALS, lg_code) and scope.has(Role.ELECTION, lg_code):
+        raise _refused(
+            "credentials.not_the_authority",
+            "投票用認証情報は、選挙管理委員会とは別の「認証情報の発行者」の役割を持つ職員だけが扱えます。",
+            "Only the credential authority handles voting credentials; the election committee's role is not enough.",
+            kind=PermissionDenied,
+        )
+    scope_require(scope, Role.CREDENTIALS, lg_code)
+
+
+@_audited_refusals("credentials_issue_online")
+@transaction.atomic(durable=True)
+def credentials_issue_online(*, actor: Actor, election: Election) -> int:
+    """The weaker trust model, for a poll with CredentialDelivery.ONLINE: generate one credential per voter on the
+    server, register the public ones (shuffled, with the voters' weights) and keep each private one sealed
+    (`selectors.credential_box`) for that voter, who sees it after card sign-in while the poll is open; the sealed
+    rows are deleted when the poll closes. Returns the number issued."""
+    _require_authority(actor, election.municipality_id)
+    election = _lock(election)
+    _require_state(election, ElectionState.DRAFT)
+    if election.credential_delivery != CredentialDelivery.ONLINE:
+        raise _refused(
+            "credentials.letter_poll",
+            "この投票は、認証情報を郵送の通知で渡す方式です。ログイン後に渡す認証情報は発行できません。",
+            "This poll delivers credentials on printed letters: online issuance is refused.",
+            kind=Conflict,
+        )
+    voters = list(Voter.objects.filter(election=election).order_by("pk"))
+    if not voters:
+        raise _refused(
+            "credentials.no_voters",
+            "選挙人名簿がまだありません。",
+            "The poll has no voters yet: enroll them first.",
+            kind=Conflict,
+        )
+    if PublicCredential.objects.filter(election=election).exists():
+        raise _refused(
+            "credentials.already_issued",
+            "この投票の認証情報は発行済みです。",
+            "Credentials were already issued for this poll.",
+            kind=Conflict,
+        )
+    group = _group(election)
+    box = credential_box()
+    public: list[str] = []
+    sealed: list[SealedCredential] = []
+    for voter in voters:
+        credential = credential_generate()
+        public.append(f"{group.to_str(credential_public(group, credential, election.uuid))},{voter.weight}")
+        text = credential_sealed_text(uuid=election.uuid, pairwise_id=voter.pairwise_id, credential=credential)
+        sealed.append(SealedCredential(election=election, voter=voter, sealed=bytes(box.encrypt(text))))
+    secrets.SystemRandom().shuffle(public)  # the rows' order says nothing about the list
+    issued = _public_credentials_add(actor, election, public)
+    SealedCredential.objects.bulk_create(sealed)
+    return issued
 
 
 # ----------------------------------------------------------------------------------------------- the event log
@@ -671,18 +776,9 @@ def ballot_cast(*, actor: Actor, election: Election, resident: Resident, ballot_
 
 
 def _ballot_accepted_now(election: Election, resident: Resident) -> None:
-    now = timezone.now()
-    if election.state == ElectionState.DRAFT or (election.state == ElectionState.OPEN and now < election.opens_at):
-        raise _ballot_refused("not_open", "投票はまだ始まっていません。", "The poll is not open yet.", kind=Conflict)
-    if election.state != ElectionState.OPEN or now >= election.closes_at:
-        raise _ballot_refused("closed", "投票は締め切られました。", "The poll is closed.", kind=Conflict)
-    if (
-        resident.municipality_id != election.municipality_id
-        or not Voter.objects.filter(election=election, pairwise_id=resident.pairwise_id).exists()
-    ):
-        raise _ballot_refused(
-            "not_a_voter", "選挙人名簿に載っていません。", "You are not on the voter list.", kind=PermissionDenied
-        )
+    refusal = booth_refusal(election=election, resident=resident)
+    if refusal is not None:
+        raise refusal
 
 
 @transaction.atomic(durable=True)
@@ -743,6 +839,7 @@ def election_close(*, actor: Actor, election: Election) -> Election:
     election.state = ElectionState.CLOSED
     election.closed_at = now
     election.save(update_fields=["state", "closed_at"])
+    SealedCredential.objects.filter(election=election).delete()  # online delivery: nobody needs them any more
     audit_record(
         tag=VotingEvent.ELECTION_CLOSED,
         actor=actor,
@@ -781,6 +878,11 @@ def partial_decryption_add(
     """Publish trustee `owner`'s partial decryption ({decryption_factors, decryption_proofs}) after checking every
     factor's proof against the trustee's public key and the published encrypted tally."""
     _require_committee(actor, election.municipality_id)
+    return _decryption_add(actor=actor, election=election, owner=owner, decryption_json=decryption_json)
+
+
+def _decryption_add(*, actor: Actor, election: Election, owner: int, decryption_json: str | bytes) -> ElectionEvent:
+    """partial_decryption_add's act, inside the caller's transaction, once the caller has checked who may do it."""
     election = _lock(election)
     _require_state(election, ElectionState.CLOSED)
     trustee = Trustee.objects.filter(election=election, position=owner).first()
@@ -886,3 +988,210 @@ def _discrete_log(group: Group[Any], target: Any, bound: int) -> int:
             return count
         value = group.mul(value, group.g)
     raise RuntimeError("the tally does not decrypt to a count within the total weight")
+
+
+# ----------------------------------------------------------------------------------------------- trustee links
+#
+# A trustee's link (as Belenios mails one) is a capability: whoever holds it may register that trustee's public key
+# while the poll is a draft and, once the poll is closed, publish that trustee's partial decryption. It is shown to
+# the committee once; only its SHA-256 is kept. The private key is made and kept in the trustee's browser (or by
+# `hiroba voting trustee-keygen` on their machine) and never reaches the server.
+
+TRUSTEE_LINK_BYTES = 32
+MAX_TRUSTEE_KEY_BYTES = 64 * 1024
+
+
+@_audited_refusals("trustee_invite")
+@transaction.atomic(durable=True)
+def trustee_invite(*, actor: Actor, election: Election, name: str) -> tuple[TrusteeInvitation, str]:
+    """Name a trustee and make their link. Returns the invitation and the one-time token (shown once)."""
+    _require_committee(actor, election.municipality_id)
+    election = _lock(election)
+    _require_state(election, ElectionState.DRAFT)
+    name = name.strip()
+    if not name or len(name) > 100:  # noqa: PLR2004 - the column's length
+        raise _refused(
+            "trustee.name", "管理者の名前を100字以内で入力してください。", "A trustee needs a name (<= 100)."
+        )
+    if (
+        TrusteeInvitation.objects.filter(election=election, name=name).exists()
+        or Trustee.objects.filter(election=election, name=name).exists()
+    ):
+        raise _refused(
+            "trustee.name_taken", "同じ名前の管理者がいます。", "A trustee of this name exists.", kind=Conflict
+        )
+    waiting = TrusteeInvitation.objects.filter(election=election, trustee__isnull=True).count()
+    if Trustee.objects.filter(election=election).count() + waiting >= MAX_TRUSTEES:
+        raise _refused("trustee.too_many", "管理者が多すぎます。", f"At most {MAX_TRUSTEES} trustees.", kind=Conflict)
+    token = secrets.token_urlsafe(TRUSTEE_LINK_BYTES)
+    invitation = TrusteeInvitation.objects.create(election=election, name=name, token_hash=trustee_token_hash(token))
+    audit_record(
+        tag=VotingEvent.TRUSTEE_INVITED,
+        actor=actor,
+        subject=election,
+        data={"invitation": invitation.pk},
+        municipality=election.municipality_id,
+    )
+    return invitation, token
+
+
+def _invitation_for(*, token: str, actor: Actor, act: str) -> TrusteeInvitation:
+    """The link's invitation; an unknown link is audited (on the platform chain: it names no town)."""
+    with refusals_recorded(
+        tag=VotingEvent.REFUSED, actor=actor, subject="voting.trusteeinvitation:?", municipality=None, data={"act": act}
+    ):
+        return trustee_invitation_get(token=token)
+
+
+def _link_actor(actor: Actor, invitation: TrusteeInvitation) -> Actor:
+    """Who acts through a link: a signed-in user as themselves, anyone else as the holder of this link."""
+    if actor.user is not None:
+        return actor
+    return Actor(user=None, channel=actor.channel, ref=f"trustee-link:{invitation.pk}")
+
+
+def trustee_register_by_link(*, token: str, public_key_json: str | bytes, actor: Actor) -> Trustee:
+    """The trustee registers their public key ({pok, public_key}) through their link, under the invited name."""
+    invitation = _invitation_for(token=token, actor=actor, act="trustee_register_by_link")
+    return _trustee_register_by_link(
+        actor=_link_actor(actor, invitation),
+        election=invitation.election,
+        invitation=invitation,
+        public_key_json=public_key_json,
+    )
+
+
+@_audited_refusals("trustee_register_by_link")
+@transaction.atomic(durable=True)
+def _trustee_register_by_link(
+    *, actor: Actor, election: Election, invitation: TrusteeInvitation, public_key_json: str | bytes
+) -> Trustee:
+    election = _lock(election)
+    invitation = TrusteeInvitation.objects.get(pk=invitation.pk)  # read again under the election's lock
+    if invitation.trustee_id is not None:
+        raise _refused(
+            "trustee_link.used",
+            "この管理者の公開鍵は登録済みです。",
+            "This trustee's public key is already registered.",
+            kind=Conflict,
+        )
+    _require_state(election, ElectionState.DRAFT)
+    if len(public_key_json) > MAX_TRUSTEE_KEY_BYTES:
+        raise _refused("trustee.malformed", "公開鍵が大きすぎます。", "The public key file is too large.")
+    trustee = _trustee_add(actor=actor, election=election, name=invitation.name, public_key_json=public_key_json)
+    invitation.trustee = trustee
+    invitation.save(update_fields=["trustee"])
+    return trustee
+
+
+def partial_decryption_by_link(*, token: str, decryption_json: str | bytes, actor: Actor) -> ElectionEvent:
+    """The trustee publishes their partial decryption of the closed poll's encrypted tally through their link."""
+    invitation = _invitation_for(token=token, actor=actor, act="partial_decryption_by_link")
+    return _partial_decryption_by_link(
+        actor=_link_actor(actor, invitation),
+        election=invitation.election,
+        invitation=invitation,
+        decryption_json=decryption_json,
+    )
+
+
+@_audited_refusals("partial_decryption_by_link")
+@transaction.atomic(durable=True)
+def _partial_decryption_by_link(
+    *, actor: Actor, election: Election, invitation: TrusteeInvitation, decryption_json: str | bytes
+) -> ElectionEvent:
+    election = _lock(election)
+    invitation = TrusteeInvitation.objects.select_related("trustee").get(pk=invitation.pk)
+    if invitation.trustee is None:
+        raise _refused(
+            "trustee_link.no_key",
+            "この管理者の公開鍵は登録されていません。",
+            "This trustee registered no public key.",
+            kind=Conflict,
+        )
+    return _decryption_add(
+        actor=actor, election=election, owner=invitation.trustee.position, decryption_json=decryption_json
+    )
+
+
+# ----------------------------------------------------------------------------------------------- committee pages
+#
+# The voter list as a CSV, and the reads the committee's and trustees' pages show (reads: to move to selectors.py).
+
+MAX_VOTER_CSV_BYTES = 2 * 1024 * 1024
+MAX_VOTER_CSV_LINES = 50_000
+
+
+def voters_csv_parse(data: bytes) -> list[tuple[str, int]]:
+    """Lines `pairwise_id` or `pairwise_id,weight` (UTF-8, an optional header line `pairwise_id,weight`, blank lines
+    ignored). Invalid names the first bad line."""
+    return [(pairwise_id, weight) for _line, pairwise_id, weight in _voters_csv_rows(data)]
+
+
+def _voters_csv_rows(data: bytes) -> list[tuple[int, str, int]]:
+    """(line number, pairwise ID, weight) of each voter line."""
+
+    def bad(line: int, ja: str, en: str) -> AppError:
+        return _refused("voters.csv", f"{line}行目: {ja}", f"Line {line}: {en}", line=line)
+
+    if len(data) > MAX_VOTER_CSV_BYTES:
+        raise _refused(
+            "voters.csv", "ファイルが大きすぎます(2 MiBまで)。", "The file is too large (2 MiB at most).", line=0
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise bad(data[: exc.start].count(b"\n") + 1, "UTF-8の文字ではありません。", "not UTF-8 text.") from exc
+    rows: list[tuple[int, str, int]] = []
+    seen: dict[str, int] = {}
+    lines = text.splitlines()
+    if len(lines) > MAX_VOTER_CSV_LINES:
+        raise _refused("voters.csv", "行が多すぎます。", f"Too many lines ({MAX_VOTER_CSV_LINES} at most).", line=0)
+    for number, line in enumerate(lines, start=1):
+        cells = [cell.strip() for cell in line.split(",")]
+        if cells == [""]:
+            continue
+        if number == 1 and cells[0].lower() == "pairwise_id":
+            continue
+        if len(cells) > 2 or not cells[0]:  # noqa: PLR2004 - two columns
+            raise bad(number, "「pairwise_id,重み」の形で書いてください。", "expected pairwise_id,weight.")
+        pairwise_id, weight_text = cells[0], cells[1] if len(cells) == 2 else "1"  # noqa: PLR2004
+        if len(pairwise_id) > 40 or not pairwise_id.isascii():  # noqa: PLR2004 - the column's length
+            raise bad(number, "pairwise_idが正しくありません。", "not a pairwise ID.")
+        if not weight_text.isdigit() or not 1 <= int(weight_text) <= MAX_WEIGHT:
+            raise bad(
+                number,
+                f"重みは1以上{MAX_WEIGHT}以下の整数です。",
+                f"the weight is a whole number from 1 to {MAX_WEIGHT}.",
+            )
+        if pairwise_id in seen:
+            raise bad(number, f"{seen[pairwise_id]}行目と同じ人です。", f"the same voter as line {seen[pairwise_id]}.")
+        seen[pairwise_id] = number
+        rows.append((number, pairwise_id, int(weight_text)))
+    if not rows:
+        raise _refused("voters.csv", "名簿が空です。", "The list is empty.", line=0)
+    return rows
+
+
+def voters_import_csv(*, actor: Actor, election: Election, data: bytes) -> list[Voter]:
+    """Add the voters of an imported CSV (see voters_csv_parse); every line must name an active resident of the
+    town, or the line is named in the refusal. Then as voters_enroll(imported=...)."""
+    with refusals_recorded(
+        tag=VotingEvent.REFUSED,
+        actor=actor,
+        subject=subject_ref(election),
+        municipality=election.municipality_id,
+        data={"act": "voters_import_csv"},
+    ):
+        _require_committee(actor, election.municipality_id)
+        rows = _voters_csv_rows(data)
+        residents = {row.pairwise_id for row in resident_list(lg_code=election.municipality_id)}
+        for line, pairwise_id, _weight in rows:
+            if pairwise_id not in residents:
+                raise _refused(
+                    "voters.csv",
+                    f"{line}行目: この市区町村の住民ではありません。",
+                    f"Line {line}: not an active resident of the town.",
+                    line=line,
+                )
+    return voters_enroll(actor=actor, election=election, imported=[(pid, weight) for _, pid, weight in rows])

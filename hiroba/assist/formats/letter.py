@@ -13,14 +13,12 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
-from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
-from reportlab.platypus import Paragraph  # type: ignore[import-untyped]
 
+from hiroba.core.pdftext import cjk_paragraph
 from hiroba.wallet.formats.poster import JAPANESE_FONT, _font_registered
 
 MARGIN = 20 * mm
@@ -45,20 +43,6 @@ class Sender:
     department: str
 
 
-def _style(size: float, *, leading: float = 1.5) -> ParagraphStyle:
-    return ParagraphStyle(
-        f"hiroba-{size}", fontName=JAPANESE_FONT, fontSize=size, leading=size * leading, wordWrap="CJK"
-    )
-
-
-def _paragraph(canvas: Canvas, text: str, *, size: float, x: float, top: float, width: float) -> float:
-    """Draws `text` (plain, wrapped) with its top at `top`; returns the y under it."""
-    paragraph = Paragraph(escape(text), _style(size))
-    _, height = paragraph.wrapOn(canvas, width, 10_000)
-    paragraph.drawOn(canvas, x, top - height)
-    return float(top - height)
-
-
 def _ymd(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
@@ -68,15 +52,15 @@ def _address_block(canvas: Canvas, recipient: Recipient, page_height: float) -> 
     top = page_height - from_top
     canvas.setFont(JAPANESE_FONT, SMALL_SIZE)
     canvas.drawString(x, top - SMALL_SIZE, f"〒{recipient.postal_code}")
-    under = _paragraph(canvas, recipient.address, size=SMALL_SIZE, x=x, top=top - SMALL_SIZE * 1.6, width=width)
-    _paragraph(canvas, f"{recipient.name} 様", size=20, x=x, top=under - 6, width=width)
+    under = cjk_paragraph(canvas, recipient.address, size=SMALL_SIZE, x=x, top=top - SMALL_SIZE * 1.6, width=width)
+    cjk_paragraph(canvas, f"{recipient.name} 様", size=20, x=x, top=under - 6, width=width)
 
 
 def _sender_block(canvas: Canvas, sender: Sender, issued_on: date, page_height: float) -> None:
     width = A4[0] - MARGIN - SENDER_X
     top = page_height - WINDOW[1]
     for line in (_ymd(issued_on), sender.town, sender.department):
-        top = _paragraph(canvas, line, size=SMALL_SIZE, x=SENDER_X, top=top, width=width)
+        top = cjk_paragraph(canvas, line, size=SMALL_SIZE, x=SENDER_X, top=top, width=width)
 
 
 def _expiry_table(canvas: Canvas, expiring: Sequence[tuple[date, int]], *, top: float) -> float:
@@ -105,21 +89,21 @@ def _page(canvas: Canvas, recipient: Recipient, *, sender: Sender, coin_name: st
     _sender_block(canvas, sender, issued_on, page_height)
 
     top = page_height - FOLD - 12 * mm
-    top = _paragraph(canvas, f"{coin_name}の有効期限のお知らせ", size=24, x=MARGIN, top=top, width=width) - 14
-    top = _paragraph(canvas, f"{recipient.name} 様", size=BODY_SIZE, x=MARGIN, top=top, width=width) - 8
+    top = cjk_paragraph(canvas, f"{coin_name}の有効期限のお知らせ", size=24, x=MARGIN, top=top, width=width) - 14
+    top = cjk_paragraph(canvas, f"{recipient.name} 様", size=BODY_SIZE, x=MARGIN, top=top, width=width) - 8
     body = (
         f"いつも{coin_name}をご利用いただき、ありがとうございます。"
         "お持ちのコインのうち、次の金額は、下の日を過ぎると使えなくなります。お早めにお使いください。"
     )
-    top = _paragraph(canvas, body, size=BODY_SIZE, x=MARGIN, top=top, width=width) - 16
+    top = cjk_paragraph(canvas, body, size=BODY_SIZE, x=MARGIN, top=top, width=width) - 16
     top = _expiry_table(canvas, recipient.expiring, top=top) - 20
     for text in (
         "今の残高は、役場にある端末で支払いカードを読み取り、暗証番号を入れると、大きな文字で確かめられます。",
         f"わからないことは、{sender.town} {sender.department}にお尋ねください。",
     ):
-        top = _paragraph(canvas, text, size=BODY_SIZE, x=MARGIN, top=top, width=width) - 10
+        top = cjk_paragraph(canvas, text, size=BODY_SIZE, x=MARGIN, top=top, width=width) - 10
     note = "このお知らせは、連絡の方法に「郵便」を選んだ方にお送りしています。方法は役場の窓口で変えられます。"
-    _paragraph(canvas, note, size=SMALL_SIZE, x=MARGIN, top=top - 10, width=width)
+    cjk_paragraph(canvas, note, size=SMALL_SIZE, x=MARGIN, top=top - 10, width=width)
 
 
 def expiry_letters_pdf(*, recipients: Sequence[Recipient], sender: Sender, coin_name: str, issued_on: date) -> bytes:

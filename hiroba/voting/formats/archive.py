@@ -283,12 +283,17 @@ class ArchiveWriter:
 def write_archive(path: str | Path, *, timestamp: str, members: Iterable[Member]) -> None:
     """Write a whole archive from members in order."""
     with Path(path).open("wb") as stream:
-        writer = ArchiveWriter(stream, timestamp=timestamp)
-        for member in members:
-            if member.kind == "data":
-                writer.add_data(member.raw)
-            elif member.kind == "event":
-                writer.add_raw_event(member.raw)
-            else:
-                raise ValueError(f"unknown member kind {member.kind!r}")
-        writer.close()
+        write_archive_to(stream, timestamp=timestamp, members=members)
+
+
+def write_archive_to(stream: BinaryIO, *, timestamp: str, members: Iterable[Member]) -> None:
+    """Write a whole archive from members in order to an open binary stream (a file, a download)."""
+    writer = ArchiveWriter(stream, timestamp=timestamp)
+    for member in members:
+        if member.kind == "data":
+            writer.add_data(member.raw)
+        elif member.kind == "event":
+            writer.add_raw_event(member.raw)
+        else:
+            raise ValueError(f"unknown member kind {member.kind!r}")
+    writer.close()

@@ -75,14 +75,19 @@ def towns(db: None) -> None:
     Municipality.objects.create(lg_code=SAITAMA, name="さいたま市", name_kana="さいたまし", name_en="Saitama City")
 
 
-def committee(lg_code: str) -> Actor:
-    """A staff member holding the town's election role (選挙管理委員会)."""
+def committee(lg_code: str, role: Role = Role.ELECTION) -> Actor:
+    """A staff member holding the town's election role (選挙管理委員会), or the given one."""
     user = User.objects.create_user(f"c_{secrets.token_hex(4)}", None, full_name="選管 職員", kind=AccountKind.STAFF)
     staff = Staff.objects.create(user=user, municipality_id=lg_code)
     RoleGrant.objects.create(
-        staff=staff, municipality_id=lg_code, role=Role.ELECTION, starts_on=timezone.localdate() - dt.timedelta(days=1)
+        staff=staff, municipality_id=lg_code, role=role, starts_on=timezone.localdate() - dt.timedelta(days=1)
     )
     return Actor.for_user(user, channel=Channel.WEB)
+
+
+def authority(lg_code: str) -> Actor:
+    """A staff member holding the town's credential-authority role (a separate role from the committee's)."""
+    return committee(lg_code, Role.CREDENTIALS)
 
 
 def as_resident(resident: Resident) -> Actor:
@@ -170,7 +175,9 @@ def make_poll(
     g = group_by_name(group)
     # The credential authority: private credentials go on the letters; only g^s reaches the server.
     secrets_ = [credential_secret(g, credential_generate(), election.uuid) for _ in residents]
-    credentials_register(actor=actor, election=election, public_credentials=[g.to_str(g.g_pow(s)) for s in secrets_])
+    credentials_register(
+        actor=authority(SAKU), election=election, public_credentials=[g.to_str(g.g_pow(s)) for s in secrets_]
+    )
     keys = [g.random_scalar() for _ in range(trustees)]
     for i, x in enumerate(keys, start=1):
         trustee_register(actor=actor, election=election, name=f"管理者 {i}", public_key_json=trustee_key_json(g, x))
@@ -484,22 +491,23 @@ def test_setup_refusals() -> None:
         election,
     )
     # credentials: repeated, not in the group, more than the voters
+    issuer = authority(SAKU)
     existing = group.to_str(group.g_pow(poll.secrets[0]))
     refused(
         "voting.credentials.duplicate",
-        lambda: credentials_register(actor=poll.actor, election=election, public_credentials=[existing]),
+        lambda: credentials_register(actor=issuer, election=election, public_credentials=[existing]),
         election,
     )
     ed = group_by_name("Ed25519")
     refused(
         "voting.credentials.wrong_group",
-        lambda: credentials_register(actor=poll.actor, election=election, public_credentials=[ed.to_str(ed.g_pow(5))]),
+        lambda: credentials_register(actor=issuer, election=election, public_credentials=[ed.to_str(ed.g_pow(5))]),
         election,
     )
     refused(
         "voting.credentials.too_many",
         lambda: credentials_register(
-            actor=poll.actor, election=election, public_credentials=[group.to_str(group.g_pow(7))]
+            actor=issuer, election=election, public_credentials=[group.to_str(group.g_pow(7))]
         ),
         election,
     )
@@ -540,9 +548,10 @@ def test_opening_needs_one_credential_per_voter_with_its_weight() -> None:
     voters_enroll(actor=actor, election=election, imported=[(a.pairwise_id, 2), (b.pairwise_id, 1)])
     group = group_by_name(election.group)
     trustee_register(actor=actor, election=election, name="t", public_key_json=trustee_key_json(group, 11))
-    credentials_register(actor=actor, election=election, public_credentials=[f"{group.to_str(group.g_pow(3))},1"])
+    issuer = authority(SAKU)
+    credentials_register(actor=issuer, election=election, public_credentials=[f"{group.to_str(group.g_pow(3))},1"])
     refused("voting.credentials.mismatch", lambda: election_open(actor=actor, election=election), election)
-    credentials_register(actor=actor, election=election, public_credentials=[f"{group.to_str(group.g_pow(4))},1"])
+    credentials_register(actor=issuer, election=election, public_credentials=[f"{group.to_str(group.g_pow(4))},1"])
     refused("voting.credentials.mismatch", lambda: election_open(actor=actor, election=election), election)
     assert Election.objects.get(pk=election.pk).state == ElectionState.DRAFT
 

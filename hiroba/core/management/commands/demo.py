@@ -8,7 +8,16 @@ from django.core.management.base import CommandParser
 from django.utils import timezone
 
 from hiroba.core.management.base import HirobaCommand
-from hiroba.demo import DEMO_CARD_PIN, DEMO_PASSWORD, demo_assist, demo_health, demo_load, demo_rig, demo_wallet
+from hiroba.demo import (
+    DEMO_CARD_PIN,
+    DEMO_PASSWORD,
+    demo_assist,
+    demo_health,
+    demo_load,
+    demo_rig,
+    demo_voting,
+    demo_wallet,
+)
 
 
 class Command(HirobaCommand):
@@ -26,6 +35,7 @@ class Command(HirobaCommand):
         if settings.TEST_RIG:
             demo_health(timezone.localdate())
             demo_assist(timezone.localdate())
+        polls = demo_voting(timezone.localdate()) if settings.TEST_RIG else []
         base = f"http://localhost:{options['port']}"
         self.stdout.write(self.style.SUCCESS("Hiroba demo is ready."))
         self.stdout.write(f"  Top page:        {base}/")
@@ -44,6 +54,14 @@ class Command(HirobaCommand):
             self.stdout.write(
                 f"  Counter help:    {base}/staff/m/202177/assist/ (saku-counter), {base}/assist/ (a resident);"
                 f" printed cards' PIN {DEMO_CARD_PIN}, balance at {base}/kiosk/"
+            )
+        if polls:
+            tallied, open_poll = polls
+            self.stdout.write(
+                f"  Polls:           {base}/polls/ — tallied {base}/polls/{tallied}/, open (Ed25519, credential shown"
+                f" after sign-in) {base}/polls/{open_poll}/vote/; committee {base}/staff/m/202177/polls/"
+                f" (saku-counter), credential authority saku-credentials; booth terminal"
+                f" {base}/staff/m/202177/polls/terminal/; the open poll's trustee keys are in var/demo/voting/"
             )
         self.stdout.write(f"Demo log-ins (password {DEMO_PASSWORD}); each town also has -health, -finance, -counter:")
         for username, what in logins:
