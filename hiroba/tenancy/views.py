@@ -51,7 +51,9 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     finance_of = {code for role, code in scope.grants if role in (Role.ADMIN, Role.FINANCE) and code}
     health_of = {code for role, code in scope.grants if role in (Role.ADMIN, Role.HEALTH) and code}
     counter_of = {code for role, code in scope.grants if role in (Role.ADMIN, Role.COUNTER) and code}
-    codes = admin_of | finance_of | health_of | counter_of | ({scope.municipality} if scope.municipality else set())
+    election_of = {code for role, code in scope.grants if role == Role.ELECTION and code}
+    codes = admin_of | finance_of | health_of | counter_of | election_of
+    codes |= {scope.municipality} if scope.municipality else set()
     towns = {m.lg_code: m for m in selectors.municipality_list().filter(lg_code__in=codes)}
     areas = {towns[c].currency_area for c in finance_of if towns[c].currency_area is not None}
     if scope.is_agency:
@@ -68,6 +70,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "wallet_areas": sorted(areas, key=lambda a: a.slug),
             "health_of": [towns[code] for code in sorted(health_of)],
             "counter_of": [towns[code] for code in sorted(counter_of)],
+            "election_of": [towns[code] for code in sorted(election_of)],
+            "terminal_of": [towns[code] for code in sorted(counter_of | election_of)],
         },
     )
 

@@ -216,7 +216,7 @@ def test_voters_by_age_and_by_an_imported_csv(committee: Client) -> None:
     assert (child_voter.weight, child_voter.source) == (5, "imported")
 
     page = committee.get(url).content.decode()
-    assert re.search(r'id="voter-count">4 \D+8', page), "count and total weight are shown"
+    assert re.search(r'id="voter-count">\D*4\D+8\D*<', page), "count and total weight are shown"
     assert child.pairwise_id in page
     assert voters_csv_parse(b"\xef\xbb\xbfpairwise_id,weight\nabc\n") == [("abc", 1)]
 
