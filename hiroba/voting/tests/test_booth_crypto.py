@@ -124,12 +124,15 @@ class Booth:
 
 
 @pytest.fixture(scope="module")
-def booth(chromium: Any, live_server: Any) -> Iterator[Booth]:
+def booth(chromium: Any, live_server: Any, django_db_blocker: Any) -> Iterator[Booth]:
     context = chromium.new_context()
     context.set_default_timeout(30_000)
     page = context.new_page()
-    page.goto(f"{live_server.url}/healthz")
-    page.evaluate("async () => { window.belenios = await import('/static/voting/belenios.js'); }")
+    # A module fixture runs outside any test's database access, but the live server's handler opens a connection
+    # on every request (Django's request_started signal), even for a static file.
+    with django_db_blocker.unblock():
+        page.goto(f"{live_server.url}/healthz")
+        page.evaluate("async () => { window.belenios = await import('/static/voting/belenios.js'); }")
     yield Booth(page)
     context.close()
 
