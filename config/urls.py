@@ -23,8 +23,8 @@ urlpatterns = [
     path("", include("hiroba.assist.urls")),
     path("", include("hiroba.assist.urls_channels")),
     path("", include("hiroba.voting.urls")),
+    path("", include("hiroba.voting.urls_authority")),  # before the committee's polls/<uuid>/
     path("", include("hiroba.voting.urls_committee")),
-    path("", include("hiroba.voting.urls_authority")),
     path("i18n/setlang/", set_language, name="set-language"),
 ]
 

@@ -193,6 +193,7 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
         ("staff/m/<str:lg_code>/polls/<str:uuid>/credentials/", "GET",
          f"/staff/m/{victim}/polls/{poll}/credentials/", {}),
         ("staff/m/<str:lg_code>/polls/terminal/", "GET", f"/staff/m/{victim}/polls/terminal/", {}),
+        ("staff/m/<str:lg_code>/polls/credentials/", "GET", f"/staff/m/{victim}/polls/credentials/", {}),
     ]  # fmt: skip
 
 

@@ -52,7 +52,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     health_of = {code for role, code in scope.grants if role in (Role.ADMIN, Role.HEALTH) and code}
     counter_of = {code for role, code in scope.grants if role in (Role.ADMIN, Role.COUNTER) and code}
     election_of = {code for role, code in scope.grants if role == Role.ELECTION and code}
-    codes = admin_of | finance_of | health_of | counter_of | election_of
+    credentials_of = {code for role, code in scope.grants if role == Role.CREDENTIALS and code}
+    codes = admin_of | finance_of | health_of | counter_of | election_of | credentials_of
     codes |= {scope.municipality} if scope.municipality else set()
     towns = {m.lg_code: m for m in selectors.municipality_list().filter(lg_code__in=codes)}
     areas = {towns[c].currency_area for c in finance_of if towns[c].currency_area is not None}
@@ -71,6 +72,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
             "health_of": [towns[code] for code in sorted(health_of)],
             "counter_of": [towns[code] for code in sorted(counter_of)],
             "election_of": [towns[code] for code in sorted(election_of)],
+            "credentials_of": [towns[code] for code in sorted(credentials_of)],
             "terminal_of": [towns[code] for code in sorted(counter_of | election_of)],
         },
     )

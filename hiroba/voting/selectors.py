@@ -286,6 +286,20 @@ def my_ballots(*, election: Election, user: User) -> list[tuple[datetime, str]]:
 SEALING_LABEL = b"hiroba.voting.sealed-credential.v1"
 
 
+def authority_elections(*, scope: StaffScope, lg_code: str) -> list[tuple[Election, int, int]]:
+    """The town's draft and open polls for its credential authority, newest first, each with its number of voters
+    and of public credentials registered (the authority's work is done when they are equal)."""
+    scope_require(scope, Role.CREDENTIALS, lg_code)
+    rows = (
+        Election.objects.filter(municipality_id=lg_code, state__in=[ElectionState.DRAFT, ElectionState.OPEN])
+        .annotate(
+            n_voters=models.Count("voters", distinct=True), n_credentials=models.Count("credentials", distinct=True)
+        )
+        .order_by("-created_at", "-pk")
+    )
+    return [(e, e.n_voters, e.n_credentials) for e in rows]
+
+
 def authority_election(*, scope: StaffScope, lg_code: str, uuid: str) -> Election:
     """A poll of `lg_code` for its credential authority (Role.CREDENTIALS of that town)."""
     scope_require(scope, Role.CREDENTIALS, lg_code)

@@ -16,13 +16,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Invalid
 from hiroba.core.models import Channel
 from hiroba.identity.origin import site_origin
-from hiroba.tenancy.selectors import staff_scope
+from hiroba.tenancy.selectors import municipality_get, staff_scope
 from hiroba.voting import selectors, services
 from hiroba.voting.formats.letter import LetterPoll, letter_texts
 from hiroba.voting.models import CredentialDelivery, Election, ElectionState
@@ -62,6 +62,14 @@ def _register(request: HttpRequest, election: Election) -> JsonResponse:
         return JsonResponse(body, status=problem.status)
     total = selectors.credential_count(election=election)
     return JsonResponse({"registered": added, "total": total})
+
+
+@login_required
+@require_GET
+def polls_page(request: HttpRequest, lg_code: str) -> HttpResponse:
+    """The town's polls that need (or have) voting credentials."""
+    polls = selectors.authority_elections(scope=staff_scope(user=request.user), lg_code=lg_code)
+    return render(request, "voting/authority_polls.html", {"m": municipality_get(lg_code=lg_code), "polls": polls})
 
 
 @login_required

@@ -1,11 +1,9 @@
-"""A poll run by Saku's election committee in a real Chromium, with two trustees who make their keys and decrypt
-the result in their own browsers: the private keys are saved as files and never sent to the server.
-
-The committee creates the poll, enrols the voters and invites the trustees on its pages; each trustee opens their
-link in a fresh browser, makes the key pair, saves the private key and sends the public key. The credential
-authority (the operator here) registers the credentials, two residents vote (ballots made in Python), the committee
-opens and closes the poll on its pages; each trustee chooses the saved private key file and publishes the partial
-decryption; the committee computes the result, and the page shows the counts."""
+"""Issue 7's "done when", in a real Chromium: a poll of 佐久市 run end to end in browsers — the committee sets it up
+on its pages, two trustees make their keys in their own browsers (the private keys are saved as files and never
+sent), the credential authority prints the letters generated in its browser and registers only public
+credentials, three residents vote in the booth with the credentials from their letters (one re-votes), the
+trustees decrypt with their saved files, the committee publishes the result, and the archive downloaded from the
+public board passes both `hiroba voting verify` and `belenios-tool election verify`."""
 
 from __future__ import annotations
 
@@ -18,23 +16,20 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from hiroba.core.audit import Actor
-from hiroba.core.models import Channel
 from hiroba.identity.models import Resident, User
 from hiroba.identity.tests.factories import make_resident
-from hiroba.voting.crypto.ballot import ballot_create
-from hiroba.voting.crypto.credentials import credential_generate, credential_secret
 from hiroba.voting.crypto.groups import group_by_name
-from hiroba.voting.formats.archive import json_dumps
 from hiroba.voting.models import Election, ElectionState, Trustee
-from hiroba.voting.selectors import question_structures
-from hiroba.voting.services import ballot_cast, credentials_register
+from hiroba.voting.tests.test_elections import belenios_verify
+from hiroba.voting.verifier import verify_archive
+from hiroba.wallet.formats.tests import pdf as pdf_reader
 from tests.browser.test_accessibility import axe_serious
+from tests.browser.test_voting_authority import CREDENTIAL
+from tests.browser.test_voting_booth import vote
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SAKU = "202177"
-OPERATOR = Actor.command_line()
 JST = dt.timezone(dt.timedelta(hours=9))
 
 
@@ -120,34 +115,38 @@ def _invite(page: Any, site: str, election: Election, names: list[str]) -> list[
     return links
 
 
-def _credentials(election: Election, count: int) -> list[int]:
-    """The credential authority (the operator here) registers the public credentials; returns the secrets (what
-    the letters carry)."""
-    group = group_by_name(election.group)
-    secrets_ = [credential_secret(group, credential_generate(), election.uuid) for _ in range(count)]
-    credentials_register(
-        actor=OPERATOR, election=election, public_credentials=[group.to_str(group.g_pow(s)) for s in secrets_]
-    )
-    return secrets_
+def _letters(context: Any, site: str, election: Election, residents: list[Resident]) -> dict[str, str]:
+    """The credential authority generates the letters in its browser, prints them and registers the public
+    credentials; returns each resident's credential as read from the printed letters (what the post delivers)."""
+    page = context.new_page()
+    page.goto(f"{site}/staff/m/{SAKU}/polls/{election.uuid}/credentials/")
+    page.click("[data-generate]")
+    page.wait_for_selector("[data-letters]:visible")
+    text = pdf_reader.text(page.pdf(format="A4"))
+    assert text is not None
+    letters: dict[str, str] = {}
+    for sheet in text.split("\f")[:-1]:
+        (name,) = [r.person.user.full_name for r in residents if r.person and f"{r.person.user.full_name} 様" in sheet]
+        (letters[name],) = CREDENTIAL.findall(sheet)
+    assert len(letters) == len(residents)
+    page.check("#printed")
+    page.click("[data-register]")
+    page.wait_for_function("() => document.querySelector('[data-status]').textContent.includes('3')")
+    page.close()
+    return letters
 
 
-def _vote(election: Election, residents: list[Resident], secrets_: list[int], votes: list[list[int]]) -> None:
-    """Each resident casts a ballot made in Python (the booth is another page)."""
-    election.refresh_from_db()
-    group = group_by_name(election.group)
-    for resident, secret, vote in zip(residents, secrets_, votes, strict=True):
-        ballot = ballot_create(
-            group,
-            y=group.parse(election.public_key),
-            election_uuid=election.uuid,
-            election_fingerprint=election.fingerprint,
-            credential_secret=secret,
-            questions=question_structures(election),
-            plaintexts=[vote],
-        )
-        assert resident.person is not None
-        actor = Actor.for_user(resident.person.user, channel=Channel.WEB)
-        ballot_cast(actor=actor, election=election, resident=resident, ballot_json=json_dumps(ballot))
+def _booth(context: Any, site: str, election: Election, credential: str, answer: str) -> str:
+    """A resident votes in the booth with the credential from their letter; returns the ballot's tracker."""
+    page = context.new_page()
+    page.goto(f"{site}/polls/{election.uuid}/vote/")
+    page.wait_for_selector("#booth:not([hidden])")
+    tracker = vote(page, credential, yes_no=answer, extras=[])
+    page.click("#booth-cast-button")
+    page.wait_for_selector("#done-tracker")
+    assert page.inner_text("#done-tracker").strip() == tracker
+    page.close()
+    return tracker
 
 
 def _wrong_key_refused(context: Any, site: str, link: str, key_file: Path) -> None:
@@ -161,7 +160,42 @@ def _wrong_key_refused(context: Any, site: str, link: str, key_file: Path) -> No
     page.close()
 
 
-def test_a_committee_runs_a_poll_whose_trustees_make_keys_and_decrypt_in_their_browsers(
+def _trustee_keys(
+    open_context: Any, site: str, election: Election, links: list[str], axe_script: Path, directory: Path
+) -> list[Path]:
+    """Each trustee makes their key pair on their link's page; the registered keys are theirs."""
+    keys = []
+    for i, link in enumerate(links):
+        trustee = open_context()
+        if i == 0:
+            trustee.add_init_script(path=str(axe_script))
+            first = trustee.new_page()
+            first.goto(f"{site}{link}")
+            assert axe_serious(first, "the trustee's key page") == []
+            first.close()
+        keys.append(_make_key(trustee, site, link, directory))
+    group = group_by_name(election.group)
+    registered = list(Trustee.objects.filter(election=election).order_by("position"))
+    assert [t.name for t in registered] == ["見本 甲", "見本 乙"]
+    for trustee_row, key_file in zip(registered, keys, strict=True):
+        assert trustee_row.public_key == group.to_str(group.g_pow(int(json.loads(key_file.read_text()))))
+    return keys
+
+
+def _audit(public: Any, site: str, election: Election, trackers: list[str], folder: Path) -> None:
+    """Anyone downloads the archive from the public board; both verifiers accept it, with every ballot tracked."""
+    public.goto(f"{site}/polls/{election.uuid}/")
+    assert all(tracker in public.inner_text("#h-events + .table-scroll") for tracker in trackers)
+    with public.expect_download() as info:
+        public.click(f"a[download='{election.uuid}.bel']")
+    folder.mkdir()
+    info.value.save_as(folder / f"{election.uuid}.bel")
+    report = verify_archive(folder / f"{election.uuid}.bel", workers=1)
+    assert report.ok, report
+    assert belenios_verify(folder).returncode == 0
+
+
+def test_a_poll_of_saku_runs_end_to_end_in_browsers_and_its_archive_passes_both_verifiers(
     site: str, open_context: Any, axe_script: Path, artifacts: Path, tmp_path: Path
 ) -> None:
     residents = [make_resident(SAKU, f"見本 有権者{i}") for i in range(3)]
@@ -173,29 +207,29 @@ def test_a_committee_runs_a_poll_whose_trustees_make_keys_and_decrypt_in_their_b
     links = _invite(page, site, election, ["見本 甲", "見本 乙"])
 
     # each trustee, in a browser of their own and without signing in, makes their key pair
-    keys = []
-    for i, link in enumerate(links):
-        trustee = open_context()
-        if i == 0:
-            trustee.add_init_script(path=str(axe_script))
-            first = trustee.new_page()
-            first.goto(f"{site}{link}")
-            assert axe_serious(first, "the trustee's key page") == []
-            first.close()
-        keys.append(_make_key(trustee, site, link, tmp_path))
-    group = group_by_name(election.group)
-    registered = list(Trustee.objects.filter(election=election).order_by("position"))
-    assert [t.name for t in registered] == ["見本 甲", "見本 乙"]
-    for trustee_row, key_file in zip(registered, keys, strict=True):
-        assert trustee_row.public_key == group.to_str(group.g_pow(int(json.loads(key_file.read_text()))))
+    keys = _trustee_keys(open_context, site, election, links, axe_script, tmp_path)
 
-    # with the credentials registered, the committee opens the poll; two vote yes, one votes blank
-    secrets_ = _credentials(election, len(residents))
+    # the credential authority prints the letters and registers the public credentials; the committee opens
+    authority = open_context(user=User.objects.get(username="saku-credentials"))
+    letters = _letters(authority, site, election, residents)
     page.goto(f"{site}/staff/m/{SAKU}/polls/{election.uuid}/")
     assert page.get_attribute("#check-credentials", "data-ready") == "yes"
     with page.expect_navigation():
         page.click("button[value=open]")
-    _vote(election, residents, secrets_, [[0, 1, 0], [0, 1, 0], [1, 0, 0]])  # (blank, yes, no)
+
+    # three residents vote in the booth with their letters; the first changes their mind and votes again
+    voters = {}
+    for resident in residents:
+        assert resident.person is not None
+        voters[resident.person.user.full_name] = open_context(user=resident.person.user)
+    names = list(voters)
+    trackers = [
+        _booth(voters[names[0]], site, election, letters[names[0]], "反対"),
+        _booth(voters[names[1]], site, election, letters[names[1]], "賛成"),
+        _booth(voters[names[2]], site, election, letters[names[2]], "白票（どれも選ばない）"),
+        _booth(voters[names[0]], site, election, letters[names[0]], "賛成"),
+    ]
+    assert len(set(trackers)) == 4
 
     # the committee closes the poll early, after confirming
     page.goto(f"{site}/staff/m/{SAKU}/polls/{election.uuid}/")
@@ -226,3 +260,6 @@ def test_a_committee_runs_a_poll_whose_trustees_make_keys_and_decrypt_in_their_b
     assert [count for _, count in cells[2:]] == ["1"]  # the blank votes
     assert axe_serious(page, "the result page") == []
     page.screenshot(path=str(artifacts / "voting-committee-result.png"), full_page=True)
+
+    # anyone downloads the archive from the public board; both verifiers accept it, with every ballot tracked
+    _audit(open_context().new_page(), site, election, trackers, tmp_path / "audit")

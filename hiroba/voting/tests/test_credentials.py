@@ -392,3 +392,19 @@ def test_the_page_issues_online_credentials_with_one_button() -> None:
     refused_again = client.post(_url(election))
     assert refused_again.status_code == 409
     assert "voting.credentials.already_issued" in refused_again.content.decode()
+
+
+def test_the_authority_finds_the_polls_that_need_credentials_and_the_committee_does_not() -> None:
+    election, _residents = draft()
+    credentials_register(actor=authority(SAKU), election=election, public_credentials=public_lines(election, 1))
+    issuer, chair = Client(), Client()
+    issuer.force_login(authority(SAKU).user)
+    chair.force_login(committee(SAKU).user)
+    page = issuer.get(f"/staff/m/{SAKU}/polls/credentials/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"/staff/m/{SAKU}/polls/{election.uuid}/credentials/" in html
+    assert f'data-testid="credentials-{election.uuid}">1<' in html  # 1 of the 3 voters' credentials registered
+    refused = chair.get(f"/staff/m/{SAKU}/polls/credentials/")
+    assert refused.status_code == 403
+    assert election.uuid not in refused.content.decode()
