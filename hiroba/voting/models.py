@@ -69,6 +69,10 @@ class Election(models.Model):
     public_key = models.TextField(blank=True)
     fingerprint = models.CharField(max_length=43, blank=True)
     result = models.JSONField(null=True, blank=True)
+    # A threshold (k-of-n, "Pedersen") group of trustees besides the Single ones: the threshold_parameters the
+    # trustees established among themselves (e.g. with `belenios-tool setup generate-trustee-key-threshold`), as
+    # registered (bytes, so that the archive keeps their serialisation). Their owners come after the Single ones.
+    threshold_parameters = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -45,6 +45,7 @@ from hiroba.voting.models import (
     TrusteeInvitation,
     Voter,
 )
+from hiroba.voting.verifier.trustees import pedersen_checked
 
 log = logging.getLogger(__name__)
 
@@ -416,12 +417,37 @@ def committee_election_get(*, scope: StaffScope, lg_code: str, uuid: str) -> Ele
     return election
 
 
+def threshold_shape(election: Election) -> tuple[int, int]:
+    """(members, threshold) of the poll's threshold group of trustees, (0, 0) without one (checked when registered)."""
+    if election.threshold_parameters is None:
+        return 0, 0
+    value = json_loads(bytes(election.threshold_parameters))
+    return len(value["verification_keys"]), int(value["threshold"])
+
+
+def decryption_keys(election: Election) -> tuple[dict[int, Any], list[int], int]:
+    """Who may decrypt: {owner: public key} over the Single trustees (1 … s, all needed) and the threshold group's
+    verification keys (s+1 … s+n), the Single owners, and how many of the group are needed (0 without a group)."""
+    group = group_by_name(election.group)
+    keys = {t.position: group.parse(t.public_key) for t in Trustee.objects.filter(election=election)}
+    singles = sorted(keys)
+    if election.threshold_parameters is None:
+        return keys, singles, 0
+    _sub_key, verification_keys, threshold = pedersen_checked(
+        group, json_loads(bytes(election.threshold_parameters)), "threshold_parameters"
+    )
+    for index, key in enumerate(verification_keys, start=len(singles) + 1):
+        keys[index] = key
+    return keys, singles, threshold
+
+
 @dataclass(frozen=True, slots=True)
 class TrusteeLine:
     name: str
     position: int | None  # None: invited, no key registered yet
     via_link: bool
     decrypted: bool
+    in_group: bool = False  # a member of the threshold group (its name is its number within the group)
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,6 +462,7 @@ class PollStatus:
     credentials_match: bool  # one credential per voter, with the voter's weight
     trustees: list[TrusteeLine]
     ballots: int
+    threshold: int  # members of the threshold group needed to decrypt (0: no group)
 
     @property
     def registered(self) -> int:
@@ -450,8 +477,11 @@ class PollStatus:
         return sum(1 for t in self.trustees if t.decrypted)
 
     @property
-    def all_decrypted(self) -> bool:
-        return self.registered > 0 and self.decrypted == self.registered
+    def ready_for_result(self) -> bool:
+        """Every Single trustee and `threshold` members of the group have decrypted."""
+        singles = [t for t in self.trustees if t.position is not None and not t.in_group]
+        shares = sum(1 for t in self.trustees if t.in_group and t.decrypted)
+        return self.registered > 0 and all(t.decrypted for t in singles) and shares >= self.threshold
 
 
 def poll_status(*, scope: StaffScope, election: Election) -> PollStatus:
@@ -470,6 +500,14 @@ def poll_status(*, scope: StaffScope, election: Election) -> PollStatus:
         TrusteeLine(name=t.name, position=t.position, via_link=t.pk in linked, decrypted=t.position in decrypted)
         for t in Trustee.objects.filter(election=election).order_by("position")
     ]
+    members, threshold = threshold_shape(election)
+    singles = len(lines)
+    lines += [
+        TrusteeLine(
+            name=str(i), position=singles + i, via_link=False, decrypted=singles + i in decrypted, in_group=True
+        )
+        for i in range(1, members + 1)
+    ]
     lines += [
         TrusteeLine(name=i.name, position=None, via_link=True, decrypted=False)
         for i in TrusteeInvitation.objects.filter(election=election, trustee__isnull=True).order_by("created_at", "pk")
@@ -483,6 +521,7 @@ def poll_status(*, scope: StaffScope, election: Election) -> PollStatus:
         credentials_match=bool(voter_weights) and voter_weights == credential_weights,
         trustees=lines,
         ballots=ElectionEvent.objects.filter(election=election, type=EventType.BALLOT).count(),
+        threshold=threshold,
     )
 
 

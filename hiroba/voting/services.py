@@ -70,12 +70,14 @@ from hiroba.voting.selectors import (
     booth_refusal,
     credential_box,
     credential_sealed_text,
+    decryption_keys,
     encrypted_tally_get,
     question_structures,
     trustee_invitation_get,
     trustee_token_hash,
 )
 from hiroba.voting.verifier.ballots import BallotContext, check_ballots_inline
+from hiroba.voting.verifier.trustees import Failed, lagrange, pedersen_checked, proof_parsed
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -363,19 +365,10 @@ def _parse_json(raw: str | bytes, code: str, what_ja: str, what_en: str) -> Any:
         raise _refused(code, f"{what_ja}の形式が正しくありません。", f"Malformed {what_en}: {exc}") from exc
 
 
-def _proof(group: Group[Any], value: Any) -> Proof:
-    """A {challenge, response} proof; GroupError when malformed."""
-    if not isinstance(value, dict) or set(value) != {"challenge", "response"}:
-        raise GroupError("expected a proof {challenge, response}")
-    if not isinstance(value["challenge"], str) or not isinstance(value["response"], str):
-        raise GroupError("a proof holds two numbers as strings")
-    return Proof(group.parse_scalar(value["challenge"]), group.parse_scalar(value["response"]))
-
-
 def _trustee_key(group: Group[Any], value: Any) -> tuple[Any, Proof]:
     if not isinstance(value, dict) or set(value) != {"pok", "public_key"} or not isinstance(value["public_key"], str):
         raise GroupError("expected {pok, public_key}")
-    return group.parse(value["public_key"]), _proof(group, value["pok"])
+    return group.parse(value["public_key"]), proof_parsed(group, value["pok"])
 
 
 @_audited_refusals("trustee_register")
@@ -430,6 +423,54 @@ def _trustee_add(*, actor: Actor, election: Election, name: str, public_key_json
         municipality=election.municipality_id,
     )
     return trustee
+
+
+MAX_THRESHOLD_BYTES = 2 * 1024 * 1024
+
+
+@_audited_refusals("trustees_threshold_register")
+@transaction.atomic(durable=True)
+def trustees_threshold_register(*, actor: Actor, election: Election, parameters_json: str | bytes) -> int:
+    """Register a threshold (k-of-n, "Pedersen") group of trustees from the `threshold_parameters` they established
+    among themselves (step 6 of `belenios-tool setup generate-trustee-key-threshold`): every certificate and
+    coefficient commitment signed, every verification key matching the commitments, with its proof. At most one
+    group per poll; its trustees decrypt after the Single ones (owners s+1 … s+n). Returns n."""
+    _require_committee(actor, election.municipality_id)
+    election = _lock(election)
+    _require_state(election, ElectionState.DRAFT)
+    if election.threshold_parameters is not None:
+        raise _refused(
+            "trustee.threshold_registered",
+            "しきい値方式の開票管理者は登録済みです。",
+            "A threshold group of trustees is already registered.",
+            kind=Conflict,
+        )
+    raw = parameters_json.encode() if isinstance(parameters_json, str) else bytes(parameters_json)
+    if len(raw) > MAX_THRESHOLD_BYTES:
+        raise _refused("trustee.malformed", "ファイルが大きすぎます。", "The threshold parameters are too large.")
+    value = _parse_json(raw, "trustee.malformed", "しきい値パラメータ", "threshold parameters")
+    group = _group(election)
+    try:
+        _sub_key, keys, threshold = pedersen_checked(group, value, "threshold_parameters")
+    except (Failed, GroupError, KeyError, TypeError) as exc:
+        raise _refused(
+            "trustee.invalid_threshold",
+            "しきい値パラメータの署名・証明・整合性の確認に失敗しました。",
+            f"The threshold parameters do not check: {exc}",
+        ) from exc
+    if Trustee.objects.filter(election=election).count() + len(keys) > MAX_TRUSTEES:
+        raise _refused("trustee.too_many", "管理者が多すぎます。", f"At most {MAX_TRUSTEES} trustees.", kind=Conflict)
+    election.threshold_parameters = json_dumps(value)
+    election.save(update_fields=["threshold_parameters"])
+    audit_record(
+        tag=VotingEvent.TRUSTEE_REGISTERED,
+        actor=actor,
+        subject=election,
+        data={"kind": "Pedersen", "threshold": threshold, "trustees": len(keys),
+              "parameters_sha256": sha256_hex(election.threshold_parameters)},
+        municipality=election.municipality_id,
+    )  # fmt: skip
+    return len(keys)
 
 
 @_audited_refusals("credentials_register")
@@ -618,7 +659,7 @@ def election_open(*, actor: Actor, election: Election) -> Election:
     trustees = list(Trustee.objects.filter(election=election).order_by("position"))
     credentials = list(PublicCredential.objects.filter(election=election).order_by("credential"))
     voters = Voter.objects.filter(election=election).count()
-    if not trustees or not credentials or not voters:
+    if not (trustees or election.threshold_parameters is not None) or not credentials or not voters:
         raise _refused(
             "election.incomplete",
             "管理者、選挙人名簿、投票用認証情報がそろっていません。",
@@ -642,7 +683,16 @@ def election_open(*, actor: Actor, election: Election) -> Election:
     if election.closes_at <= now:
         raise _refused("election.window", "終了時刻が過ぎています。", "The closing time has passed.", kind=Conflict)
     group = _group(election)
-    y = group.prod([group.parse(t.public_key) for t in trustees])
+    sub_keys = [group.parse(t.public_key) for t in trustees]
+    kinds: list[list[Any]] = [
+        ["Single", {"pok": {"challenge": t.pok_challenge, "response": t.pok_response}, "public_key": t.public_key}]
+        for t in trustees
+    ]
+    if election.threshold_parameters is not None:
+        parameters = json_loads(bytes(election.threshold_parameters))
+        sub_keys.append(pedersen_checked(group, parameters, "threshold_parameters")[0])
+        kinds.append(["Pedersen", parameters])
+    y = group.prod(sub_keys)
     document = {
         "version": 1,
         "description": election.description,
@@ -653,15 +703,7 @@ def election_open(*, actor: Actor, election: Election) -> Election:
         "uuid": election.uuid,
     }
     election_raw = json_dumps(document)
-    trustees_raw = json_dumps(
-        [
-            [
-                "Single",
-                {"pok": {"challenge": t.pok_challenge, "response": t.pok_response}, "public_key": t.public_key},
-            ]
-            for t in trustees
-        ]
-    )
+    trustees_raw = json_dumps(kinds)
     credentials_raw = json_dumps([f"{c.credential},{c.weight}" for c in credentials])
     setup_raw = json_dumps(
         {
@@ -724,7 +766,7 @@ def _ballot_checked(election: Election, raw: bytes) -> str:
     group = _group(election)
     try:
         credential = group.parse(ballot["credential"])
-        signature = _proof(group, ballot["signature"]["proof"])
+        signature = proof_parsed(group, ballot["signature"]["proof"])
     except GroupError as exc:
         raise _ballot_refused("malformed", "投票データの形式が正しくありません。", f"Malformed ballot: {exc}") from exc
     credential_text = group.to_str(credential)
@@ -865,7 +907,7 @@ def _decryption_parsed(group: Group[Any], value: Any, shape: list[int]) -> list[
     if not all(isinstance(f, str) for row in factors for f in row):
         raise GroupError("a decryption factor is a string")
     return [
-        [(group.parse(f), _proof(group, p)) for f, p in zip(row_f, row_p, strict=True)]
+        [(group.parse(f), proof_parsed(group, p)) for f, p in zip(row_f, row_p, strict=True)]
         for row_f, row_p in zip(factors, proofs, strict=True)
     ]
 
@@ -885,8 +927,8 @@ def _decryption_add(*, actor: Actor, election: Election, owner: int, decryption_
     """partial_decryption_add's act, inside the caller's transaction, once the caller has checked who may do it."""
     election = _lock(election)
     _require_state(election, ElectionState.CLOSED)
-    trustee = Trustee.objects.filter(election=election, position=owner).first()
-    if trustee is None:
+    keys, _singles, _threshold = decryption_keys(election)
+    if owner not in keys:
         raise _refused("decryption.unknown_trustee", "その管理者はいません。", f"No trustee {owner}.", owner=owner)
     if ElectionEvent.objects.filter(election=election, owner=owner).exists():
         raise _refused(
@@ -902,7 +944,7 @@ def _decryption_add(*, actor: Actor, election: Election, owner: int, decryption_
         parsed = _decryption_parsed(group, value, [len(row) for row in tally])
     except GroupError as exc:
         raise _refused("decryption.malformed", "部分復号の形式が正しくありません。", str(exc)) from exc
-    public = group.parse(trustee.public_key)
+    public = keys[owner]
     for i, (row, cts) in enumerate(zip(parsed, tally, strict=True), start=1):
         for j, ((factor, proof), ct) in enumerate(zip(row, cts, strict=True), start=1):
             if not decryption_factor_verify(group, election.fingerprint, public, ct.alpha, factor, proof):
@@ -939,24 +981,33 @@ def result_compute(*, actor: Actor, election: Election) -> Election:
     election = _lock(election)
     _require_state(election, ElectionState.CLOSED)
     group = _group(election)
-    trustees = Trustee.objects.filter(election=election).count()
-    decryptions = list(
-        ElectionEvent.objects.filter(election=election, type=EventType.PARTIAL_DECRYPTION).prefetch_related("members")
-    )
-    if len(decryptions) != trustees:
+    keys, singles, threshold = decryption_keys(election)
+    decryptions: dict[int, Any] = {
+        int(event.owner or 0): json_loads(bytes(event.members.all()[0].raw))["decryption_factors"]  # checked
+        for event in ElectionEvent.objects.filter(
+            election=election, type=EventType.PARTIAL_DECRYPTION
+        ).prefetch_related("members")
+    }  # a PartialDecryption always has its owner (database constraint)
+    shares = sorted(owner for owner in decryptions if owner not in singles)
+    if any(owner not in decryptions for owner in singles) or len(shares) < threshold:
         raise _refused(
             "result.decryptions_missing",
-            "すべての管理者の部分復号がそろっていません。",
-            f"{len(decryptions)} of {trustees} partial decryptions.",
+            "必要な開票管理者の部分復号がそろっていません。",
+            f"Every Single trustee ({len(singles)}) and {threshold} of the threshold group must decrypt; "
+            f"{len(decryptions)} of {len(keys)} did.",
             kind=Conflict,
         )
+    # Single trustees' factors multiply in; the group's combine by Lagrange interpolation at 0 over the shares'
+    # indexes within the group (a group member's owner number minus the number of Single trustees).
+    coefficients = dict.fromkeys(singles, 1)
+    indexes = [owner - len(singles) for owner in shares]
+    coefficients |= {owner: lagrange(owner - len(singles), indexes, group.q) for owner in shares}
     tally = encrypted_tally_get(election=election)
     combined = [[group.one for _ in row] for row in tally]
-    for event in decryptions:
-        factors = json_loads(bytes(event.members.all()[0].raw))["decryption_factors"]  # checked when added
-        for i, row in enumerate(factors):
+    for owner, coefficient in coefficients.items():
+        for i, row in enumerate(decryptions[owner]):
             for j, factor in enumerate(row):
-                combined[i][j] = group.mul(combined[i][j], group.decode_trusted(factor))
+                combined[i][j] = group.mul(combined[i][j], group.pow(group.decode_trusted(factor), coefficient))
     sized = json_loads(
         bytes(ElectionEvent.objects.get(election=election, type=EventType.ENCRYPTED_TALLY).payload or b"")
     )

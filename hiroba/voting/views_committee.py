@@ -297,6 +297,19 @@ def trustees_page(request: HttpRequest, lg_code: str, uuid: str) -> HttpResponse
                 )
                 link = request.build_absolute_uri(reverse("voting-trustee", kwargs={"token": token}))
                 invited = invitation.name
+            elif action == "threshold":
+                upload = request.FILES.get("threshold")
+                if upload is None:
+                    raise _form_error(
+                        "threshold", "ファイルを選んでください。", "Choose the threshold parameters file."
+                    )
+                if upload.size is not None and upload.size > services.MAX_THRESHOLD_BYTES:
+                    raise _form_error("threshold", "ファイルが大きすぎます。", "The file is too large.")
+                services.trustees_threshold_register(
+                    actor=_actor(request), election=election, parameters_json=upload.read()
+                )
+                messages.success(request, _("The threshold group of trustees was registered."))
+                return redirect("staff-voting-trustees", lg_code=m.lg_code, uuid=election.uuid)
             elif action == "upload":
                 upload = request.FILES.get("pubkey")
                 if upload is None:

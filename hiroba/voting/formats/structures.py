@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -217,3 +218,24 @@ def ballot_signed_hash(ballot: dict[str, Any]) -> str:
     """H_JSON of the ballot without its signature, serialised compactly in the specification's field order."""
     unsigned = {key: value for key, value in ballot.items() if key != "signature"}
     return fingerprint(json_dumps(unsigned))
+
+
+def partial_decryption_data(raw: bytes, *, owner: int) -> bytes:
+    """The partial decryption's data ({decryption_factors, decryption_proofs}) from a trustee's file: either that
+    data alone (`hiroba voting trustee-decrypt`) or belenios-tool's output of `election decrypt[-threshold]`, the
+    data line followed by the event payload {"owner": N, "payload": sha256 of the data}, which must name `owner`."""
+    lines = [line for line in raw.splitlines() if line.strip()]
+    if len(lines) != 2:  # noqa: PLR2004 - belenios-tool's data line and owner line
+        return raw
+    data, wrapper = lines
+    try:
+        owned = json.loads(wrapper)
+    except ValueError as exc:
+        raise FormatError(f"second line: {exc}") from exc
+    if not isinstance(owned, dict) or set(owned) != {"owner", "payload"}:
+        raise FormatError('second line: expected {"owner", "payload"}')
+    if owned["owner"] != owner:
+        raise FormatError(f"the file is trustee {owned['owner']}'s partial decryption, not trustee {owner}'s")
+    if owned["payload"] != hashlib.sha256(data).hexdigest():
+        raise FormatError("the owner line names other data")
+    return data

@@ -398,8 +398,11 @@ def test_the_authority_finds_the_polls_that_need_credentials_and_the_committee_d
     election, _residents = draft()
     credentials_register(actor=authority(SAKU), election=election, public_credentials=public_lines(election, 1))
     issuer, chair = Client(), Client()
-    issuer.force_login(authority(SAKU).user)
-    chair.force_login(committee(SAKU).user)
+    issuer_user, chair_user = authority(SAKU).user, committee(SAKU).user
+    assert issuer_user is not None
+    assert chair_user is not None
+    issuer.force_login(issuer_user)
+    chair.force_login(chair_user)
     page = issuer.get(f"/staff/m/{SAKU}/polls/credentials/")
     assert page.status_code == 200
     html = page.content.decode()

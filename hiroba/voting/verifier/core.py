@@ -20,12 +20,9 @@ from typing import Any
 from hiroba.voting.crypto.groups import Group, GroupError, group_by_name
 from hiroba.voting.crypto.proofs import (
     Ciphertext,
-    Proof,
     ciphertext_mul,
     ciphertext_pow,
     decryption_factor_verify,
-    pok_verify,
-    sigmsg_verify,
 )
 from hiroba.voting.formats.archive import Archive, ArchiveError, Event, json_loads, read_archive
 from hiroba.voting.formats.structures import (
@@ -36,6 +33,7 @@ from hiroba.voting.formats.structures import (
     parse_public_credentials,
 )
 from hiroba.voting.verifier.ballots import BallotContext, BallotOutcome, check_ballots_inline, check_chunk, worker_init
+from hiroba.voting.verifier.trustees import Failed, lagrange, pedersen_checked, proof_parsed, trustee_public_key
 
 _PHASES = {
     "Setup": 0,
@@ -63,10 +61,6 @@ class Report:
         lines = [f"✓ {line}" for line in self.checks] + [f"✗ {line}" for line in self.errors]
         lines.append("VALID" if self.ok else f"INVALID ({len(self.errors)} error(s))")
         return "\n".join(lines)
-
-
-class Failed(Exception):
-    """A check failed in a way that makes the later checks meaningless."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,13 +229,13 @@ class _Verifier:
                 if not (isinstance(item, list) and len(item) == 2 and item[0] in {"Single", "Pedersen"}):  # noqa: PLR2004
                     raise Failed(f'trustees[{index}]: expected ["Single", key] or ["Pedersen", parameters]')
                 if item[0] == "Single":
-                    key = self.trustee_public_key(group, item[1], f"trustees[{index}]")
+                    key = trustee_public_key(group, item[1], f"trustees[{index}]")
                     slots.append(_Slot(index, key, None))
                     kinds.append(_Kind(single=True, slots=[len(slots)], threshold=1))
                     sub_keys.append(key)
                     singles += 1
                 else:
-                    sub_key, keys, threshold = self.check_pedersen(group, item[1], f"trustees[{index}]")
+                    sub_key, keys, threshold = pedersen_checked(group, item[1], f"trustees[{index}]")
                     first = len(slots) + 1
                     for number, key in enumerate(keys, start=1):
                         slots.append(_Slot(index, key, number))
@@ -262,66 +256,6 @@ class _Verifier:
         parts += pedersen_notes
         self.checks.append(f"trustees: {'; '.join(parts)}; the election public key is the product of the sub-keys")
         return slots, kinds
-
-    def trustee_public_key(self, group: Group[Any], value: Any, where: str) -> Any:
-        if not isinstance(value, dict) or set(value) != {"pok", "public_key"}:
-            raise Failed(f"{where}: expected a trustee_public_key {{pok, public_key}}")
-        key = group.parse(value["public_key"])
-        if not pok_verify(group, key, _proof(group, value["pok"])):
-            raise Failed(f"{where}: invalid proof of knowledge of the private key")
-        return key
-
-    def signed_message(self, group: Group[Any], value: Any, vk: Any, where: str) -> Any:
-        if (
-            not isinstance(value, dict)
-            or set(value) != {"message", "signature"}
-            or not isinstance(value["message"], str)
-        ):
-            raise Failed(f"{where}: expected a signed_msg {{message, signature}}")
-        if vk is not None and not sigmsg_verify(group, vk, value["message"], _proof(group, value["signature"])):
-            raise Failed(f"{where}: invalid signature")
-        try:
-            return json_loads(value["message"].encode())
-        except ArchiveError as exc:
-            raise Failed(f"{where}: {exc}") from exc
-
-    def check_pedersen(self, group: Group[Any], value: Any, where: str) -> tuple[Any, list[Any], int]:
-        if not isinstance(value, dict) or set(value) != {"threshold", "certs", "coefexps", "verification_keys"}:
-            raise Failed(f"{where}: expected threshold_parameters {{threshold, certs, coefexps, verification_keys}}")
-        certs, coefexps, vks = value["certs"], value["coefexps"], value["verification_keys"]
-        threshold = value["threshold"]
-        m = len(certs) if isinstance(certs, list) else -1
-        if not (isinstance(coefexps, list) and isinstance(vks, list) and m == len(coefexps) == len(vks) and m > 0):
-            raise Failed(f"{where}: certs, coefexps and verification_keys must have the same length")
-        if not isinstance(threshold, int) or isinstance(threshold, bool) or not 1 <= threshold <= m:
-            raise Failed(f"{where}: threshold must be between 1 and {m}")
-        verification = []
-        for i, cert in enumerate(certs):
-            message = self.signed_message(group, cert, None, f"{where}.certs[{i}]")
-            if not isinstance(message, dict) or "verification" not in message or "encryption" not in message:
-                raise Failed(f"{where}.certs[{i}]: the message is not a cert_keys structure")
-            vk = group.parse(message["verification"])
-            group.parse(message["encryption"])
-            self.signed_message(group, cert, vk, f"{where}.certs[{i}]")
-            verification.append(vk)
-        commitments: list[list[Any]] = []
-        for i, signed in enumerate(coefexps):
-            message = self.signed_message(group, signed, verification[i], f"{where}.coefexps[{i}]")
-            if not isinstance(message, dict) or set(message) != {"coefexps"} or len(message["coefexps"]) != threshold:
-                raise Failed(f"{where}.coefexps[{i}]: expected {threshold} coefficient commitments")
-            commitments.append([group.parse(a) for a in message["coefexps"]])
-        keys = []
-        for j, vk_value in enumerate(vks, start=1):
-            key = self.trustee_public_key(group, vk_value, f"{where}.verification_keys[{j - 1}]")
-            expected = group.prod(
-                [group.pow(a_ik, pow(j, k, group.q)) for a_i in commitments for k, a_ik in enumerate(a_i)]
-            )
-            if key != expected:
-                raise Failed(
-                    f"{where}.verification_keys[{j - 1}]: does not match the trustees' coefficient commitments"
-                )
-            keys.append(key)
-        return group.prod([a_i[0] for a_i in commitments]), keys, threshold
 
     def check_credentials(self, group: Group[Any], value: Any) -> dict[str, int]:
         try:
@@ -544,7 +478,7 @@ class _Verifier:
                 for j, (f, p, ct) in enumerate(zip(row_f, row_p, cts, strict=True), start=1):
                     factor = group.parse(f)
                     if not decryption_factor_verify(
-                        group, election.fingerprint, slot.public_key, ct.alpha, factor, _proof(group, p)
+                        group, election.fingerprint, slot.public_key, ct.alpha, factor, proof_parsed(group, p)
                     ):
                         raise Failed(f"{where}: question {i}, answer {j}: invalid decryption proof")
                     parsed_row.append(factor)
@@ -574,22 +508,12 @@ class _Verifier:
                         f"result: {len(present)} partial decryption(s) from threshold trustees, {kind.threshold} needed"
                     )
                 indexes = {owner: owner - kind.slots[0] + 1 for owner in present}
-                coefficients = {owner: _lagrange(indexes[owner], list(indexes.values()), group.q) for owner in present}
+                coefficients = {owner: lagrange(indexes[owner], list(indexes.values()), group.q) for owner in present}
             for owner, coefficient in coefficients.items():
                 for i, row in enumerate(factors[owner]):
                     for j, factor in enumerate(row):
                         combined[i][j] = group.mul(combined[i][j], group.pow(factor, coefficient))
         return combined
-
-
-def _lagrange(index: int, indexes: list[int], q: int) -> int:
-    """λ = Π_{k ≠ index} k / (k - index) mod q (interpolation at 0)."""
-    numerator, denominator = 1, 1
-    for k in indexes:
-        if k != index:
-            numerator = numerator * k % q
-            denominator = denominator * (k - index) % q
-    return numerator * pow(denominator, -1, q) % q
 
 
 def _count(value: Any) -> int | None:
@@ -598,12 +522,6 @@ def _count(value: Any) -> int | None:
     if isinstance(value, str) and value.isdigit():
         return int(value)
     return None
-
-
-def _proof(group: Group[Any], value: Any) -> Proof:
-    if not isinstance(value, dict) or set(value) != {"challenge", "response"}:
-        raise GroupError("expected a proof {challenge, response}")
-    return Proof(group.parse_scalar(value["challenge"]), group.parse_scalar(value["response"]))
 
 
 def verify_archive(path: str | Path, *, workers: int | None = None) -> Report:
