@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,3 +46,15 @@ def site(live_server: Any) -> str:
 
     demo_load()
     return str(live_server.url)
+
+
+@pytest.fixture
+def keyboard_page(open_context: Any, axe_script: Path) -> Any:
+    """A phone-sized page with axe-core, for a user who has the keyboard only; `user=` carries a session."""
+
+    def _page(**options: Any) -> Any:
+        context = open_context(viewport={"width": 390, "height": 844}, **options)
+        context.add_init_script(path=str(axe_script))
+        return context.new_page()
+
+    return _page

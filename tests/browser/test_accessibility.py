@@ -296,18 +296,6 @@ def _sign_with_keyboard(page: Any, card_file: Path, secret_field: str, secret: s
     _press(page, "Enter")
 
 
-@pytest.fixture
-def keyboard_page(open_context: Any, axe_script: Path) -> Any:
-    """A phone-sized page with axe-core, for a user who has the keyboard only; `user=` carries a session."""
-
-    def _page(**options: Any) -> Any:
-        context = open_context(viewport={"width": 390, "height": 844}, **options)
-        context.add_init_script(path=str(axe_script))
-        return context.new_page()
-
-    return _page
-
-
 def test_keyboard_only_resident_signs_in_with_the_virtual_card(live_server: Any, rig: Any, keyboard_page: Any) -> None:
     # given a new resident's virtual card and a keyboard
     demo_load()

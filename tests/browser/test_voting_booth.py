@@ -27,7 +27,7 @@ from hiroba.voting.services import (
     voters_enroll,
 )
 from hiroba.voting.tests.test_elections import SAKU, authority, committee, trustee_key_json
-from tests.browser.test_accessibility import axe_serious
+from tests.browser.test_accessibility import _skip_to_main, _tab_to, axe_serious
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -172,3 +172,32 @@ def test_the_booth_terminal_signs_each_voter_out_after_the_ballot(site: str, ope
     page.wait_for_selector("#terminal-done")
     assert tracker in page.inner_text("#terminal-done")
     assert page.locator("#terminal-sign-in").is_visible()  # signed out: the next voter starts here
+
+
+def test_a_keyboard_only_voter_chooses_encrypts_and_casts(site: str, keyboard_page: Any) -> None:
+    # given a resident who uses the keyboard only, on a phone-sized booth
+    election, (resident,), (credential,) = open_poll(1)
+    assert resident.person is not None
+    page = keyboard_page(user=resident.person.user)
+    page.goto(f"{site}/polls/{election.uuid}/vote/")
+    page.wait_for_selector("#booth:not([hidden])")
+    _skip_to_main(page)
+    # when she tabs to each answer (every stop shows its focus), chooses with Space, types the credential
+    _tab_to(page, "input[name=q0][value='0']")
+    page.keyboard.press("Space")
+    _tab_to(page, "input[name=q1][value='1']")
+    page.keyboard.press("Space")
+    _tab_to(page, "#booth-credential")
+    page.keyboard.type(credential)
+    # and encrypts with Enter, then tabs to "cast" and presses Enter
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#booth-review:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "booth-review"  # the focus follows to the next step
+    _tab_to(page, "#booth-cast-button")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # then the ballot is on the board with the choices she made (yes; 花壇)
+    assert page.inner_text("#done-tracker").strip() == ballot_tracker(
+        ElectionEvent.objects.get(election=election, type=EventType.BALLOT)
+    )
+    assert axe_serious(page, "the receipt") == []
