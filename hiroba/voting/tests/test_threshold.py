@@ -191,3 +191,74 @@ def test_the_committee_registers_a_threshold_group_on_its_page(tmp_path: Path) -
     assert rows == 1 + 1 + 3  # the header, the Single trustee, the group's three members
     poll.refresh()
     assert poll.election.threshold_parameters is not None
+
+
+def hiroba_step(directory: Path, monkeypatch: pytest.MonkeyPatch, *args: str, stdin: str = "") -> str:
+    """`hiroba voting threshold-key …` run in `directory` (it reads and writes files there, as belenios-tool)."""
+    monkeypatch.chdir(directory)
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    out = io.StringIO()
+    call_command("voting_threshold_key", "--group", "BELENIOS-2048", *args, stdout=out)
+    return out.getvalue().strip()
+
+
+def test_hiroba_and_belenios_tool_members_establish_one_threshold_key_and_tally(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a group of three: members 1 and 3 use Hiroba's command, member 2 uses belenios-tool; the committee
+    # relays with Hiroba's command (steps 2, 4 and 6)
+    room = tmp_path / "group"
+    room.mkdir()
+    hiroba_step(room, monkeypatch, "--step", "1")
+    hiroba_first = set(room.glob("*.key"))
+    _tool("setup", "generate-trustee-key-threshold", "--group", "BELENIOS-2048", "--step", "1", cwd=room)
+    tool_key = next(iter(set(room.glob("*.key")) - hiroba_first))
+    hiroba_step(room, monkeypatch, "--step", "1")
+    keys = [next(iter(hiroba_first)), tool_key, next(iter(set(room.glob("*.key")) - hiroba_first - {tool_key}))]
+    certs = room / "certs.jsons"
+    certs.write_text("".join(k.with_suffix(".cert").read_text() for k in keys))
+    assert hiroba_step(room, monkeypatch, "--certs", str(certs), "--step", "2") == "certificates are valid"
+    polynomials = [
+        hiroba_step(room, monkeypatch, "--certs", str(certs), "--key", str(keys[0]), "--step", "3", "--threshold", "2"),
+        _tool("setup", "generate-trustee-key-threshold", "--group", "BELENIOS-2048", "--certs", str(certs),
+              "--key", str(keys[1]), "--step", "3", "--threshold", "2", cwd=room).strip(),
+        hiroba_step(room, monkeypatch, "--certs", str(certs), "--key", str(keys[2]), "--step", "3", "--threshold", "2"),
+    ]  # fmt: skip
+    (room / "polynomials.jsons").write_text("\n".join(polynomials) + "\n")
+    hiroba_step(room, monkeypatch, "--certs", str(certs), "--step", "4", "--polynomials", "polynomials.jsons")
+    voutputs = [
+        hiroba_step(room, monkeypatch, "--certs", str(certs), "--key", str(keys[0]), "--step", "5",
+                    stdin=(room / "1.vinput").read_text()),
+        _tool("setup", "generate-trustee-key-threshold", "--group", "BELENIOS-2048", "--certs", str(certs),
+              "--key", str(keys[1]), "--step", "5", cwd=room, stdin=(room / "2.vinput").read_text()).strip(),
+        hiroba_step(room, monkeypatch, "--certs", str(certs), "--key", str(keys[2]), "--step", "5",
+                    stdin=(room / "3.vinput").read_text()),
+    ]  # fmt: skip
+    parameters = hiroba_step(
+        room, monkeypatch, "--certs", str(certs), "--step", "6", "--polynomials", "polynomials.jsons",
+        stdin="\n".join(voutputs) + "\n",
+    )  # fmt: skip
+    # when a poll with one Single trustee and this group is run
+    poll = make_poll(trustees=1, open_it=False)
+    assert trustees_threshold_register(actor=poll.actor, election=poll.election, parameters_json=parameters) == 3
+    poll.election = election_open(actor=poll.actor, election=poll.refresh())
+    for voter, plaintexts in VOTES.items():
+        poll.cast(voter, poll.ballot(voter, plaintexts))
+    poll.cast(0, poll.ballot(0, REVOTE))
+    election_close(actor=poll.actor, election=poll.election)
+    partial_decryption_add(actor=poll.actor, election=poll.election, owner=1, decryption_json=poll.decryption(0))
+    # then member 2 decrypts with belenios-tool and member 3 with Hiroba, each from the exported archive
+    submit(poll, 3, decrypt_with_the_tool(poll, (keys[1], room / "2.dkey"), 3, tmp_path / "d3"), tmp_path)
+    archive = export(poll.refresh(), _fresh(tmp_path / "d4"))
+    monkeypatch.chdir(tmp_path)
+    call_command(
+        "voting_trustee_decrypt", str(archive), "--key", str(keys[2]), "--decryption-key", str(room / "3.dkey"),
+        "--out", str(tmp_path / "member3.json"), stdout=io.StringIO(),
+    )  # fmt: skip
+    submit(poll, 4, (tmp_path / "member3.json").read_text(), tmp_path)
+    result_compute(actor=poll.actor, election=poll.election)
+    assert poll.refresh().result == [[1, 0, 2], [1, 1, 3]]  # voters 1, 2 and voter 0's one ballot (REVOTE)
+    path = export(poll.election, _fresh(tmp_path / "final"))
+    assert verify_archive(path, workers=1).ok
+    tool = belenios_verify(path.parent)
+    assert tool.returncode == 0, tool.stdout + tool.stderr
