@@ -19,7 +19,15 @@ from django.conf import settings
 from django.utils import timezone
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from hiroba.demo import ENROLLED_RESIDENTS, demo_assist, demo_health, demo_load, demo_rig, demo_wallet
+from hiroba.demo import (
+    ENROLLED_RESIDENTS,
+    demo_assist,
+    demo_health,
+    demo_load,
+    demo_rig,
+    demo_voting,
+    demo_wallet,
+)
 from hiroba.identity.models import User
 from hiroba.wallet.models import Merchant
 from tests.browser.test_wallet_in_browser import _saku
@@ -37,24 +45,26 @@ ID_SEGMENT = re.compile(r"^(\d[\d-]*|[a-z]\d?_[\w-]+|[\w-]{20,})$")
 # The demo's roles and where each starts; staff of a town hold one role each, so three of them sign in.
 ROLES: dict[str, tuple[list[str], list[str]]] = {
     "anonymous": ([""], ["/", "/signin/", "/merchant/login/", "/dev/cards/", "/kiosk/", "/no-such-page/"]),
-    "resident": (["resident"], ["/me/", "/wallet/", "/health/", "/assist/"]),
+    "resident": (["resident"], ["/me/", "/wallet/", "/health/", "/assist/", "/polls/"]),
     "proxy": (["proxy"], ["/assist/"]),
     "shop": (["bakery-shop"], ["/shop/"]),
-    "staff": (["saku-admin", "saku-health", "saku-finance", "saku-counter"], ["/staff/"]),
+    "staff": (["saku-admin", "saku-health", "saku-finance", "saku-counter", "saku-credentials"], ["/staff/"]),
     "agency": (["agency"], ["/staff/"]),
 }
 
 
 @pytest.fixture
-def full_demo(live_server: Any, rig: Any) -> str:
-    """The whole demo, as `hiroba demo` loads it: tenants, staff, enrolled residents, shops, a month of payments
-    and three weeks of health data."""
+def full_demo(live_server: Any, rig: Any, settings: Any, tmp_path: Path) -> str:
+    """The whole demo, as `hiroba demo` loads it: tenants, staff, enrolled residents, shops, a month of payments,
+    three weeks of health data, and a tallied and an open poll."""
+    settings.VAR_DIR = tmp_path  # the demo's trustee keys
     today = timezone.localdate()
     demo_load()
     demo_rig()
     demo_wallet(today)
     demo_health(today)
     demo_assist(today)
+    demo_voting(today)
     return str(live_server.url)
 
 
