@@ -28,6 +28,7 @@ def test_resolve_maps_groups_to_management_commands() -> None:
 def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["DATABASE_URL"] = f"sqlite:///{db}"
+    env["HIROBA_VAR_DIR"] = str(db.parent)  # the demo's test rig and trustee keys stay out of the checkout
     return subprocess.run([str(HIROBA), *args], capture_output=True, text=True, env=env, cwd=ROOT, check=False)
 
 

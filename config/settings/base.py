@@ -9,11 +9,13 @@ from django.conf.locale import LANG_INFO
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 # A .env file beside manage.py is read when present; real environment variables win over it.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# Everything the site writes on disk (the SQLite database, the test rig, the demo's trustee keys, the outbox).
+VAR_DIR = Path(env.str("HIROBA_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")

@@ -63,7 +63,10 @@ class Command(HirobaCommand):
                 f" (saku-counter), credential authority saku-credentials; booth terminal"
                 f" {base}/staff/m/202177/polls/terminal/; the open poll's trustee keys are in var/demo/voting/"
             )
-        self.stdout.write(f"Demo log-ins (password {DEMO_PASSWORD}); each town also has -health, -finance, -counter:")
+        self.stdout.write(
+            f"Demo log-ins (password {DEMO_PASSWORD}); each town also has -health, -finance, -counter (also the"
+            " election committee) and -credentials (the credential authority):"
+        )
         for username, what in logins:
             self.stdout.write(f"  {username:<18} {what}")
         if not options["no_serve"]:
