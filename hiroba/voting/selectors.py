@@ -24,7 +24,6 @@ from hiroba.core.audit import subject_ref
 from hiroba.core.errors import AppError, Conflict, NotFound, PermissionDenied
 from hiroba.core.models import AuditRecord
 from hiroba.identity.models import Resident, User
-from hiroba.identity.selectors.residents import resident_list
 from hiroba.tenancy import errors as tenancy_errors
 from hiroba.tenancy.models import Role
 from hiroba.tenancy.selectors import StaffScope, scope_require
@@ -329,10 +328,14 @@ class AuthorityVoter:
 def authority_voters(*, scope: StaffScope, election: Election) -> list[AuthorityVoter]:
     """The voter list with names, for the poll's credential authority only (the letters are addressed by name)."""
     scope_require(scope, Role.CREDENTIALS, election.municipality_id)
-    names = {r.pairwise_id: r.display_name for r in resident_list(lg_code=election.municipality_id, include_ended=True)}
-    rows = Voter.objects.filter(election=election).order_by("pairwise_id").values_list("pairwise_id", "weight")
+    rows = list(Voter.objects.filter(election=election).order_by("pairwise_id").values_list("pairwise_id", "weight"))
+    names = dict(
+        Resident.objects.filter(
+            municipality_id=election.municipality_id, pairwise_id__in=[pid for pid, _ in rows]
+        ).values_list("pairwise_id", "person__user__full_name")
+    )
     return [
-        AuthorityVoter(pairwise_id=pid, name=names.get(pid, ""), reference=voter_reference(pid), weight=weight)
+        AuthorityVoter(pairwise_id=pid, name=names.get(pid) or "", reference=voter_reference(pid), weight=weight)
         for pid, weight in rows
     ]
 

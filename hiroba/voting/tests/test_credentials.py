@@ -9,6 +9,7 @@ import json
 import re
 import stat
 import subprocess
+import threading
 import zlib
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,12 @@ from typing import Any
 import pytest
 import segno
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
+from hiroba.core.errors import AppError
 from hiroba.core.models import AuditRecord
 from hiroba.identity.models import Resident
 from hiroba.identity.tests.factories import make_resident
@@ -411,3 +414,30 @@ def test_the_authority_finds_the_polls_that_need_credentials_and_the_committee_d
     refused = chair.get(f"/staff/m/{SAKU}/polls/credentials/")
     assert refused.status_code == 403
     assert election.uuid not in refused.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_online_issuance_pressed_twice_at_once_issues_one_credential_per_voter() -> None:
+    election, residents = draft(delivery=CredentialDelivery.ONLINE)
+    issuer = authority(SAKU)
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def issue(i: int) -> None:
+        try:
+            barrier.wait()
+            outcomes[i] = credentials_issue_online(actor=issuer, election=election)
+        except AppError as refusal:
+            outcomes[i] = refusal.code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(map(str, outcomes)) == [str(len(residents)), "voting.credentials.already_issued"]
+    assert PublicCredential.objects.filter(election=election).count() == len(residents)
+    assert SealedCredential.objects.filter(election=election).count() == len(residents)

@@ -10,14 +10,17 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import Client
 
+from hiroba.core.errors import AppError
 from hiroba.voting.formats.archive import json_dumps
 from hiroba.voting.services import (
     election_close,
@@ -262,3 +265,30 @@ def test_hiroba_and_belenios_tool_members_establish_one_threshold_key_and_tally(
     assert verify_archive(path, workers=1).ok
     tool = belenios_verify(path.parent)
     assert tool.returncode == 0, tool.stdout + tool.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_committee_members_registering_a_group_at_once_register_it_once(tmp_path: Path) -> None:
+    poll = make_poll(trustees=1, open_it=False)
+    parameters, _members = ceremony(tmp_path / "group", members=2, threshold=1)
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = [None, None]
+
+    def register(i: int) -> None:
+        try:
+            barrier.wait()
+            outcomes[i] = trustees_threshold_register(
+                actor=poll.actor, election=poll.election, parameters_json=parameters
+            )
+        except AppError as refusal:
+            outcomes[i] = refusal.code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=register, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(map(str, outcomes)) == ["2", "voting.trustee.threshold_registered"]
