@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from hiroba.assist.api_channels import router as assist_channels_router
+from hiroba.cocreation.api import router as cocreation_router
 from hiroba.core.errors import AppError, Invalid, NotAuthenticated, NotFound
 from hiroba.health.api import router as health_router
 from hiroba.identity.api import router as identity_router
@@ -27,6 +28,7 @@ api.add_router("/", wallet_router)
 api.add_router("/", health_router)
 api.add_router("/", assist_channels_router)
 api.add_router("/", voting_router)
+api.add_router("/", cocreation_router)
 
 
 def _error(request: HttpRequest, error: AppError) -> HttpResponse:

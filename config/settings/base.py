@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "hiroba.health",
     "hiroba.assist",
     "hiroba.voting",
+    "hiroba.cocreation",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CocreationConfig(AppConfig):
+    name = "hiroba.cocreation"
+    label = "cocreation"
