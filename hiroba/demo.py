@@ -629,3 +629,47 @@ def demo_voting(today: dt.date) -> list[str]:
     committee = Actor.for_user(User.objects.get(username="saku-counter"), channel=Channel.WEB)
     authority = Actor.for_user(User.objects.get(username="saku-credentials"), channel=Channel.WEB)
     return [_demo_tallied_poll(residents, committee, authority), _demo_open_poll(today, committee, authority)]
+
+
+def demo_cocreation() -> None:
+    """Two spaces of the standing workshop with ideas from the day of the workshop, supported across towns (does
+    nothing the second time)."""
+    from hiroba.cocreation.models import Space
+    from hiroba.cocreation.services import comment_add, idea_post, idea_support, space_create
+    from hiroba.core.models import Channel
+    from hiroba.identity.models import User
+
+    if Space.objects.exists():
+        return
+
+    def staff(username: str) -> Actor:
+        return Actor.for_user(User.objects.get(username=username), channel=Channel.WEB)
+
+    card = space_create(
+        actor=staff("agency"),
+        slug="card",
+        name="マイナンバーカードの活用",
+        name_en="Using the My Number Card",
+        description="カードを使った住民サービスのアイデアと、窓口で困っていること。",
+    )
+    counter = space_create(actor=staff("agency"), slug="counter-dx", name="窓口DX", name_en="Digital counters")
+    points = idea_post(
+        actor=staff("saku-health"),
+        space=card,
+        title="健康ポイントを近隣の町で使える地域通貨に",
+        problem="健診や歩数でポイントを貯めても、使える店が町内に少なく、続けてもらえない。",
+        proposal="近隣の市町村で通貨圏をつくり、ポイントを地域通貨に換えて隣町の店でも使えるようにする。",
+        services=["健康づくり", "地域通貨"],
+    )
+    for name in ("komoro-health", "miyota-admin", "tateshina-admin", "saitama-admin"):
+        idea_support(actor=staff(name), idea=points)
+    proxies = idea_post(
+        actor=staff("komoro-counter"),
+        space=counter,
+        title="デジタルが苦手な人の代わりに窓口で操作したい",
+        problem="スマートフォンを持たない高齢の方が、窓口で手続きをあきらめて帰ってしまう。",
+        proposal="本人のカードと暗証番号で、職員が同意のうえ時間を区切って代わりに操作できる仕組み。",
+        services=["窓口"],
+    )
+    idea_support(actor=staff("saku-counter"), idea=proxies)
+    comment_add(actor=staff("agency"), idea=proxies, body="代理人の仕組みと合わせて検討します。", stance="for")

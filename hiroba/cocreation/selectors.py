@@ -18,7 +18,7 @@ from operator import and_
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
-from hiroba.cocreation.models import Comment, Idea, SearchEntry, Space
+from hiroba.cocreation.models import Comment, Idea, SearchEntry, Space, Support
 from hiroba.core.audit import Actor
 from hiroba.core.errors import NotFound, PermissionDenied
 from hiroba.identity.models import User
@@ -78,6 +78,27 @@ def ideas_ranked(*, space: Space | None = None, limit: int = 100) -> list[Ranked
         n_supporters=Count("supports", distinct=True), n_towns=Count("supports__municipality", distinct=True)
     ).order_by("-n_towns", "-n_supporters", "-created_at")[:limit]
     return [RankedIdea(i, i.n_supporters, i.n_towns) for i in annotated]
+
+
+def idea_support_counts(*, idea: Idea) -> RankedIdea:
+    counts = Support.objects.filter(idea=idea).aggregate(
+        supporters=Count("pk"), towns=Count("municipality", distinct=True)
+    )
+    return RankedIdea(idea, counts["supporters"], counts["towns"])
+
+
+def idea_supported_by(*, idea: Idea, user: User) -> bool:
+    return Support.objects.filter(idea=idea, user=user).exists()
+
+
+def comment_of(*, idea: Idea, ref: str) -> Comment | None:
+    """The comment of this idea a reply answers (`ref` is its number), None for a new top-level comment."""
+    if not ref:
+        return None
+    comment = Comment.objects.filter(idea=idea, pk=int(ref)).first() if ref.isdigit() else None
+    if comment is None:
+        raise NotFound("cocreation.comment.unknown", ja="そのコメントは見つかりません。", en="No such comment.")
+    return comment
 
 
 @dataclass(frozen=True)

@@ -4,4 +4,9 @@ from django.urls import path
 
 from hiroba.cocreation import views
 
-urlpatterns = [path("cocreation/search/", views.search_page, name="cocreation-search")]
+urlpatterns = [
+    path("cocreation/", views.spaces_page, name="cocreation-spaces"),
+    path("cocreation/search/", views.search_page, name="cocreation-search"),
+    path("cocreation/s/<slug:slug>/", views.space_page, name="cocreation-space"),
+    path("cocreation/i/<str:idea_id>/", views.idea_page, name="cocreation-idea"),
+]

@@ -22,6 +22,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from hiroba.demo import (
     ENROLLED_RESIDENTS,
     demo_assist,
+    demo_cocreation,
     demo_health,
     demo_load,
     demo_rig,
@@ -40,7 +41,8 @@ FAILING_IMPACTS = {"serious", "critical"}
 SKIPPED = re.compile(r"/(signout|logout|signout-everywhere)/|/[^/]+\.[a-z0-9]+$|^/(api|static|metrics|healthz|readyz)")
 POLICY_LINK = "footer a[href='/accessibility/']"
 # Path segments that are IDs: a town's code, a shop, a period, a grant, a token. Pages differing only there are alike.
-ID_SEGMENT = re.compile(r"^(\d[\d-]*|[a-z]\d?_[\w-]+|[\w-]{20,})$")
+# numbers, prefixed ids (m_…, id_…), long tokens, and a poll's Belenios uuid (14 Base58 characters, mixed case)
+ID_SEGMENT = re.compile(r"^(\d[\d-]*|[a-z]{1,2}\d?_[\w-]+|[\w-]{20,}|(?=.*[A-Z])(?=.*[a-z])[1-9A-HJ-NP-Za-km-z]{14})$")
 
 # The demo's roles and where each starts; staff of a town hold one role each, so three of them sign in.
 ROLES: dict[str, tuple[list[str], list[str]]] = {
@@ -65,6 +67,7 @@ def full_demo(live_server: Any, rig: Any, settings: Any, tmp_path: Path) -> str:
     demo_health(today)
     demo_assist(today)
     demo_voting(today)
+    demo_cocreation()
     return str(live_server.url)
 
 

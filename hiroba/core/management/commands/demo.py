@@ -12,6 +12,7 @@ from hiroba.demo import (
     DEMO_CARD_PIN,
     DEMO_PASSWORD,
     demo_assist,
+    demo_cocreation,
     demo_health,
     demo_load,
     demo_rig,
@@ -30,6 +31,7 @@ class Command(HirobaCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         logins = demo_load()
+        demo_cocreation()
         cards = demo_rig() if settings.TEST_RIG else []
         period = demo_wallet(timezone.localdate()) if settings.TEST_RIG else None
         if settings.TEST_RIG:
@@ -45,6 +47,7 @@ class Command(HirobaCommand):
         self.stdout.write(f"  Resident sign-in: {base}/signin/")
         if cards:
             self.stdout.write(f"  Virtual cards:   {base}/dev/cards/  (PIN 1234, signing password ABC123)")
+        self.stdout.write(f"  Workshop:        {base}/cocreation/ (any staff log-in)")
         self.stdout.write(f"  API (OpenAPI):   {base}/api/v1/docs")
         if period:
             self.stdout.write(f"  Wallet:          {base}/wallet/ (sign in with a card from /dev/cards/)")
