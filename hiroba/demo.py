@@ -635,7 +635,15 @@ def demo_cocreation() -> None:
     """Two spaces of the standing workshop with ideas from the day of the workshop, supported across towns (does
     nothing the second time)."""
     from hiroba.cocreation.models import Space
-    from hiroba.cocreation.services import comment_add, idea_post, idea_support, space_create
+    from hiroba.cocreation.services import (
+        comment_add,
+        idea_post,
+        idea_support,
+        problem_link_idea,
+        problem_report,
+        problem_same_here,
+        space_create,
+    )
     from hiroba.core.models import Channel
     from hiroba.identity.models import User
 
@@ -673,3 +681,10 @@ def demo_cocreation() -> None:
     )
     idea_support(actor=staff("saku-counter"), idea=proxies)
     comment_add(actor=staff("agency"), idea=proxies, body="代理人の仕組みと合わせて検討します。", stance="for")
+    problem = problem_report(
+        actor=staff("saku-counter"),
+        summary="スマートフォンを持たない方がポイントを使えない",
+        detail="高齢の方から「紙のカードで払えないか」と毎週聞かれる。",
+    )
+    problem_same_here(actor=staff("komoro-counter"), problem=problem)
+    problem_link_idea(actor=staff("saku-counter"), problem=problem, idea=proxies)

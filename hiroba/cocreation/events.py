@@ -8,3 +8,6 @@ class CocreationEvent(StrEnum):
     IDEA_POSTED = "cocreation:idea:posted"
     IDEA_SUPPORTED = "cocreation:idea:supported"
     COMMENT_ADDED = "cocreation:comment:added"
+    PROBLEM_REPORTED = "cocreation:problem:reported"
+    PROBLEM_SAME_HERE = "cocreation:problem:same-here"
+    PROBLEM_LINKED = "cocreation:problem:linked"

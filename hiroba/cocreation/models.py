@@ -112,6 +112,49 @@ class Comment(models.Model):
         return f"{self.idea_id}#{self.pk}"
 
 
+def new_problem_id() -> str:
+    return "pb_" + secrets.token_hex(8)
+
+
+class CounterProblem(models.Model):
+    """窓口のお困りごと: a short report of a problem at a counter, which other municipalities mark "うちもです"
+    (same here); ranked by the number of municipalities affected, and linked to the ideas that address it."""
+
+    id = models.CharField(max_length=20, primary_key=True, default=new_problem_id, editable=False)
+    author = models.ForeignKey("identity.User", on_delete=models.PROTECT, related_name="+")
+    municipality = models.ForeignKey(
+        "tenancy.Municipality", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.CharField(max_length=200)
+    detail = models.TextField(blank=True)
+    ideas = models.ManyToManyField(Idea, blank=True, related_name="problems")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [models.CheckConstraint(condition=~Q(summary=""), name="cocreation_problem_summary")]
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class SameHere(models.Model):
+    """A municipality affected by a counter problem: one mark per municipality (the agency marks none)."""
+
+    problem = models.ForeignKey(CounterProblem, on_delete=models.CASCADE, related_name="same_here")
+    municipality = models.ForeignKey("tenancy.Municipality", on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey("identity.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["problem", "municipality"], name="cocreation_same_here_once_per_town")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.problem_id}+{self.municipality_id}"
+
+
 class SearchKind(models.TextChoices):
     IDEA = "idea", _("Idea")
     PROBLEM = "problem", _("Counter problem")

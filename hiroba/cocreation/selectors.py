@@ -18,7 +18,7 @@ from operator import and_
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
-from hiroba.cocreation.models import Comment, Idea, SearchEntry, Space, Support
+from hiroba.cocreation.models import Comment, CounterProblem, Idea, SameHere, SearchEntry, Space, Support
 from hiroba.core.audit import Actor
 from hiroba.core.errors import NotFound, PermissionDenied
 from hiroba.identity.models import User
@@ -99,6 +99,40 @@ def comment_of(*, idea: Idea, ref: str) -> Comment | None:
     if comment is None:
         raise NotFound("cocreation.comment.unknown", ja="そのコメントは見つかりません。", en="No such comment.")
     return comment
+
+
+@dataclass(frozen=True)
+class RankedProblem:
+    problem: CounterProblem
+    towns: int  # municipalities that said "same here" (the reporter's included)
+
+
+def problems_ranked(*, limit: int = 100) -> list[RankedProblem]:
+    """Counter problems, most municipalities affected first."""
+    rows = (
+        CounterProblem.objects.select_related("municipality")
+        .annotate(n_towns=Count("same_here", distinct=True))
+        .order_by("-n_towns", "-created_at")[:limit]
+    )
+    return [RankedProblem(p, p.n_towns) for p in rows]
+
+
+def problem_get(*, problem_id: str) -> RankedProblem:
+    row = (
+        CounterProblem.objects.select_related("municipality")
+        .annotate(n_towns=Count("same_here", distinct=True))
+        .filter(pk=problem_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(
+            "cocreation.problem.unknown", ja="そのお困りごとは見つかりません。", en=f"No problem {problem_id!r}."
+        )
+    return RankedProblem(row, row.n_towns)
+
+
+def problem_marked_by(*, problem: CounterProblem, lg_code: str | None) -> bool:
+    return lg_code is not None and SameHere.objects.filter(problem=problem, municipality_id=lg_code).exists()
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,20 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 
 from hiroba.cocreation.events import CocreationEvent
-from hiroba.cocreation.models import Comment, Idea, SearchEntry, SearchKind, Space, Stance, Support
+from hiroba.cocreation.models import (
+    Comment,
+    CounterProblem,
+    Idea,
+    SameHere,
+    SearchEntry,
+    SearchKind,
+    Space,
+    Stance,
+    Support,
+)
 from hiroba.cocreation.selectors import staff_required
 from hiroba.core.audit import Actor, audit_record
-from hiroba.core.errors import Conflict, Invalid
+from hiroba.core.errors import Conflict, Invalid, PermissionDenied
 from hiroba.identity.models import User
 from hiroba.tenancy.models import Role
 from hiroba.tenancy.selectors import actor_scope, scope_require
@@ -142,3 +152,63 @@ def comment_add(
         data={"comment": comment.pk, "stance": stance},
     )  # fmt: skip
     return comment
+
+
+def _town_staff(actor: Actor) -> tuple[User, str]:
+    poster = _poster(actor)
+    if poster.lg_code is None:
+        raise PermissionDenied(
+            "cocreation.problem.town_staff",
+            ja="窓口のお困りごとは自治体の職員が登録します。",
+            en="Counter problems are reported and marked by municipal staff.",
+        )
+    return poster.user, poster.lg_code
+    return poster
+
+
+@transaction.atomic
+def problem_report(*, actor: Actor, summary: str, detail: str = "") -> CounterProblem:
+    """A short counter problem; the reporter's own town is its first "same here"."""
+    user, lg_code = _town_staff(actor)
+    problem = CounterProblem.objects.create(
+        author=user,
+        municipality_id=lg_code,
+        summary=_text(summary, field="summary", limit=MAX_TITLE, ja="お困りごと"),
+        detail=_text(detail, field="detail", limit=MAX_TEXT, ja="詳しい内容") if detail.strip() else "",
+    )
+    SameHere.objects.create(problem=problem, municipality_id=lg_code, user=user)
+    _index(SearchKind.PROBLEM, problem.pk, problem.summary, problem.detail)
+    audit_record(
+        tag=CocreationEvent.PROBLEM_REPORTED, actor=actor, subject=f"problem:{problem.pk}", municipality=lg_code
+    )
+    return problem
+
+
+@transaction.atomic
+def problem_same_here(*, actor: Actor, problem: CounterProblem) -> SameHere:
+    """「うちもです」: the actor's municipality is affected too (once per municipality, by constraint)."""
+    user, lg_code = _town_staff(actor)
+    try:
+        with transaction.atomic():
+            mark = SameHere.objects.create(problem=problem, municipality_id=lg_code, user=user)
+    except IntegrityError as exc:
+        raise Conflict(
+            "cocreation.same_here.twice",
+            ja="あなたの自治体は登録済みです。",
+            en="Your municipality is already counted.",
+        ) from exc
+    audit_record(
+        tag=CocreationEvent.PROBLEM_SAME_HERE, actor=actor, subject=f"problem:{problem.pk}", municipality=lg_code
+    )
+    return mark
+
+
+@transaction.atomic
+def problem_link_idea(*, actor: Actor, problem: CounterProblem, idea: Idea) -> None:
+    """Link an idea that addresses the problem (any staff member; linking twice changes nothing)."""
+    poster = _poster(actor)
+    problem.ideas.add(idea)
+    audit_record(
+        tag=CocreationEvent.PROBLEM_LINKED, actor=actor, subject=f"problem:{problem.pk}",
+        data={"idea": idea.pk}, municipality=poster.lg_code,
+    )  # fmt: skip

@@ -9,4 +9,6 @@ urlpatterns = [
     path("cocreation/search/", views.search_page, name="cocreation-search"),
     path("cocreation/s/<slug:slug>/", views.space_page, name="cocreation-space"),
     path("cocreation/i/<str:idea_id>/", views.idea_page, name="cocreation-idea"),
+    path("cocreation/problems/", views.problems_page, name="cocreation-problems"),
+    path("cocreation/problems/<str:problem_id>/", views.problem_page, name="cocreation-problem"),
 ]

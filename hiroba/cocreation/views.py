@@ -13,6 +13,7 @@ from hiroba.cocreation import selectors, services
 from hiroba.cocreation.models import Stance
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Invalid
+from hiroba.tenancy.selectors import actor_scope
 
 
 def _staff(request: HttpRequest) -> Actor:
@@ -92,3 +93,49 @@ def search_page(request: HttpRequest) -> HttpResponse:
     terms = selectors.query_terms(q)
     hits = selectors.search(q=q) if terms else []
     return render(request, "cocreation/search.html", {"q": q, "hits": hits, "searched": bool(terms)})
+
+
+@require_http_methods(["GET", "POST"])
+def problems_page(request: HttpRequest) -> HttpResponse:
+    """窓口のお困りごと, most municipalities affected first. POST reports a new one."""
+    actor = _staff(request)
+    error: AppError | None = None
+    if request.method == "POST":
+        try:
+            problem = services.problem_report(
+                actor=actor, summary=request.POST.get("summary", ""), detail=request.POST.get("detail", "")
+            )
+            return redirect("cocreation-problem", problem_id=problem.pk)
+        except AppError as refused:
+            error = refused
+    context = {"problems": selectors.problems_ranked(), "error": error, "form": request.POST}
+    return render(request, "cocreation/problems.html", context, status=error.status if error else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def problem_page(request: HttpRequest, problem_id: str) -> HttpResponse:
+    """One problem. POST `action` = same_here | link (`idea`)."""
+    actor = _staff(request)
+    ranked = selectors.problem_get(problem_id=problem_id)
+    error: AppError | None = None
+    if request.method == "POST":
+        try:
+            action = request.POST.get("action", "")
+            if action == "same_here":
+                services.problem_same_here(actor=actor, problem=ranked.problem)
+            elif action == "link":
+                idea = selectors.idea_get(idea_id=request.POST.get("idea", ""))
+                services.problem_link_idea(actor=actor, problem=ranked.problem, idea=idea)
+            else:
+                raise Invalid("cocreation.form_action", ja="この操作は行えません。", en="Unknown action.")
+            return redirect("cocreation-problem", problem_id=ranked.problem.pk)
+        except AppError as refused:
+            error = refused
+    context = {
+        "ranked": ranked,
+        "marked": selectors.problem_marked_by(problem=ranked.problem, lg_code=actor_scope(actor).municipality),
+        "linked": list(ranked.problem.ideas.select_related("space")),
+        "ideas": selectors.ideas_ranked(limit=50),
+        "error": error,
+    }
+    return render(request, "cocreation/problem.html", context, status=error.status if error else 200)
