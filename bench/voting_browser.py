@@ -29,6 +29,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from conftest import CHROMIUM, CHROMIUM_ARGS  # the test suite's launcher of Debian's Chromium
 from hiroba.voting.crypto.credentials import credential_generate
 from hiroba.voting.crypto.groups import group_by_name
 from hiroba.voting.formats.archive import json_dumps, json_loads
@@ -50,17 +51,6 @@ STATIC = {
     "voting/belenios.js": ROOT / "hiroba/voting/static/voting/belenios.js",
     "vendor/noble-curves/ed25519.js": ROOT / "hiroba/core/static/vendor/noble-curves/ed25519.js",
 }
-# The launcher of the test suite's `chromium` fixture (conftest.py).
-CHROMIUM = os.environ.get("HIROBA_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
 
 TIME_BALLOTS = """async ([election, credential, plaintexts, runs]) => {
   const times = [];
