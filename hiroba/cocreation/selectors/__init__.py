@@ -18,7 +18,18 @@ from operator import and_
 from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
-from hiroba.cocreation.models import Comment, CounterProblem, Idea, SameHere, SearchEntry, Space, Support
+from hiroba.cocreation.models import (
+    Attachment,
+    Comment,
+    CounterProblem,
+    Hidden,
+    Idea,
+    SameHere,
+    SearchEntry,
+    Space,
+    Support,
+)
+from hiroba.cocreation.selectors.moderation import not_hidden
 from hiroba.core.audit import Actor
 from hiroba.core.errors import NotFound, PermissionDenied
 from hiroba.identity.models import User
@@ -71,7 +82,7 @@ class RankedIdea:
 def ideas_ranked(*, space: Space | None = None, limit: int = 100) -> list[RankedIdea]:
     """Ideas with their supporters and distinct supporting towns, most towns first: a problem many towns share
     ranks above one that many staff of one town like."""
-    rows = Idea.objects.select_related("space", "municipality")
+    rows = Idea.objects.select_related("space", "municipality").filter(not_hidden("idea"))
     if space is not None:
         rows = rows.filter(space=space)
     annotated = rows.annotate(
@@ -111,6 +122,7 @@ def problems_ranked(*, limit: int = 100) -> list[RankedProblem]:
     """Counter problems, most municipalities affected first."""
     rows = (
         CounterProblem.objects.select_related("municipality")
+        .filter(not_hidden("problem"))
         .annotate(n_towns=Count("same_here", distinct=True))
         .order_by("-n_towns", "-created_at")[:limit]
     )
@@ -142,13 +154,29 @@ class Thread:
 
 
 def comment_threads(*, idea: Idea) -> list[Thread]:
-    """Top-level comments in order, each with its replies (one query)."""
+    """Top-level comments in order, each with its replies (one query). A hidden comment carries `hidden_reason`
+    (empty otherwise): pages show the reason in its place."""
     comments = list(Comment.objects.filter(idea=idea).select_related("author", "municipality").order_by("pk"))
+    hidden = dict(
+        Hidden.objects.filter(kind="comment", ref__in=[str(c.pk) for c in comments]).values_list("ref", "reason")
+    )
     replies: dict[int, list[Comment]] = {}
     for c in comments:
+        c.hidden_reason = hidden.get(str(c.pk), "")  # type: ignore[attr-defined]
         if c.parent_id is not None:
             replies.setdefault(c.parent_id, []).append(c)
     return [Thread(c, replies.get(c.pk, [])) for c in comments if c.parent_id is None]
+
+
+def attachment_list(*, idea: Idea) -> list[Attachment]:
+    return list(Attachment.objects.filter(idea=idea).order_by("created_at", "pk"))
+
+
+def attachment_get(*, idea: Idea, number: int) -> Attachment:
+    attachment = Attachment.objects.filter(idea=idea, pk=number).first()
+    if attachment is None:
+        raise NotFound("cocreation.attachment.unknown", ja="そのファイルは見つかりません。", en="No such file.")
+    return attachment
 
 
 # ----------------------------------------------------------------------------------------------- search
@@ -250,3 +278,52 @@ def highlight(text: str, terms: list[str]) -> Segments:
     if last < len(text):
         segments.append((text[last:], False))
     return tuple(segments)
+
+
+# The other parts, re-exported so that callers import every selector from here.
+from hiroba.cocreation.selectors.moderation import post_hidden, report_queue  # noqa: E402
+from hiroba.cocreation.selectors.notify import (  # noqa: E402
+    follow_list,
+    follows,
+    notification_digest,
+    notification_list,
+    notification_unread,
+)
+from hiroba.cocreation.selectors.requests import (  # noqa: E402
+    agency_inbox,
+    request_of,
+    request_tracker,
+    request_updates,
+)
+
+__all__ = [
+    "agency_inbox",
+    "attachment_get",
+    "attachment_list",
+    "comment_of",
+    "comment_threads",
+    "follow_list",
+    "follows",
+    "highlight",
+    "idea_get",
+    "idea_support_counts",
+    "idea_supported_by",
+    "ideas_ranked",
+    "not_hidden",
+    "notification_digest",
+    "notification_list",
+    "notification_unread",
+    "post_hidden",
+    "problem_get",
+    "problem_marked_by",
+    "problems_ranked",
+    "query_terms",
+    "report_queue",
+    "request_of",
+    "request_tracker",
+    "request_updates",
+    "search",
+    "space_get",
+    "space_list",
+    "staff_required",
+]

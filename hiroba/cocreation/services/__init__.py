@@ -1,10 +1,13 @@
 """Writes of the co-creation app. Every act is one transaction that also writes the search entry of what it
-changed and its audit record; texts are kept as typed (trimmed, bounded) and rendered escaped everywhere."""
+changed, its audit record and the notifications of those who follow it; texts are kept as typed (trimmed, bounded)
+and rendered escaped (or through the safe Markdown subset) everywhere.
+
+The services of each part live in modules of their own and are re-exported here: `requests` (要望 to the agency),
+`moderation`, `attachments`, `notify` (follows, notifications, digests)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
@@ -12,56 +15,31 @@ from hiroba.cocreation.events import CocreationEvent
 from hiroba.cocreation.models import (
     Comment,
     CounterProblem,
+    FollowKind,
     Idea,
+    NotificationVerb,
     SameHere,
-    SearchEntry,
-    SearchKind,
     Space,
     Stance,
     Support,
 )
-from hiroba.cocreation.selectors import staff_required
+from hiroba.cocreation.services.common import (
+    MAX_SERVICE,
+    MAX_SERVICES,
+    MAX_TEXT,
+    MAX_TITLE,
+    _index,
+    _index_idea,
+    _index_problem,
+    _poster,
+    _text,
+    _town_staff,
+)
+from hiroba.cocreation.services.notify import follow, notify
 from hiroba.core.audit import Actor, audit_record
 from hiroba.core.errors import Conflict, Invalid, PermissionDenied
-from hiroba.identity.models import User
 from hiroba.tenancy.models import Role
 from hiroba.tenancy.selectors import actor_scope, scope_require
-
-MAX_TITLE = 200
-MAX_TEXT = 10_000
-MAX_SERVICES = 10
-MAX_SERVICE = 40
-
-
-@dataclass(frozen=True)
-class Poster:
-    """A staff member of a municipality or of the agency (`lg_code` None), as they post."""
-
-    user: User
-    lg_code: str | None
-
-
-def _poster(actor: Actor) -> Poster:
-    user = staff_required(actor=actor)
-    scope = actor_scope(actor)
-    return Poster(user, None if scope.is_agency else scope.municipality)
-
-
-def _text(value: str, *, field: str, limit: int, ja: str) -> str:
-    """Trimmed, bounded, and without control characters other than line breaks and tabs (PostgreSQL refuses NUL)."""
-    text = "".join(ch for ch in value if ch.isprintable() or ch in "\n\t").strip()
-    if not text or len(text) > limit:
-        raise Invalid(
-            f"cocreation.{field}",
-            ja=f"{ja}を{limit}字以内で入力してください。",
-            en=f"Enter the {field} ({limit} characters at most).",
-            detail={"field": field},
-        )
-    return text
-
-
-def _index(kind: SearchKind, ref: str, title: str, body: str) -> None:
-    SearchEntry.objects.update_or_create(kind=kind, ref=ref, defaults={"title": title, "body": body})
 
 
 @transaction.atomic
@@ -82,11 +60,7 @@ def space_create(*, actor: Actor, slug: str, name: str, name_en: str, descriptio
     return space
 
 
-@transaction.atomic
-def idea_post(
-    *, actor: Actor, space: Space, title: str, problem: str, proposal: str, services: Sequence[str] = ()
-) -> Idea:
-    poster = _poster(actor)
+def _labels(services: Sequence[str]) -> list[str]:
     labels = [s.strip() for s in services if s.strip()]
     if len(labels) > MAX_SERVICES or any(len(s) > MAX_SERVICE for s in labels):
         raise Invalid(
@@ -94,6 +68,16 @@ def idea_post(
             ja=f"関係する業務は{MAX_SERVICES}件まで、各{MAX_SERVICE}字以内です。",
             en=f"At most {MAX_SERVICES} services of {MAX_SERVICE} characters each.",
         )
+    return labels
+
+
+@transaction.atomic
+def idea_post(
+    *, actor: Actor, space: Space, title: str, problem: str, proposal: str, services: Sequence[str] = ()
+) -> Idea:
+    """A new idea; its author follows it, and those who follow the space, the author or one of its services (as a
+    topic) are told."""
+    poster = _poster(actor)
     idea = Idea.objects.create(
         space=space,
         author=poster.user,
@@ -101,10 +85,34 @@ def idea_post(
         title=_text(title, field="title", limit=MAX_TITLE, ja="題名"),
         problem=_text(problem, field="problem", limit=MAX_TEXT, ja="困っていること"),
         proposal=_text(proposal, field="proposal", limit=MAX_TEXT, ja="提案"),
-        services=labels,
+        services=_labels(services),
     )
-    _index(SearchKind.IDEA, idea.pk, idea.title, "\n".join([idea.problem, idea.proposal, *labels]))
+    _index_idea(idea)
+    follow(user=poster.user, kind=FollowKind.IDEA, ref=idea.pk)
+    notify(
+        verb=NotificationVerb.IDEA_POSTED, about=(FollowKind.IDEA, idea.pk), title=idea.title, actor=poster.user,
+        followers_of=[(FollowKind.SPACE, space.slug), (FollowKind.USER, str(poster.user.pk)),
+                      *((FollowKind.TOPIC, label) for label in idea.services)],
+    )  # fmt: skip
     audit_record(tag=CocreationEvent.IDEA_POSTED, actor=actor, subject=f"idea:{idea.pk}", municipality=poster.lg_code)
+    return idea
+
+
+@transaction.atomic
+def idea_edit(*, actor: Actor, idea: Idea, title: str, problem: str, proposal: str, services: Sequence[str]) -> Idea:
+    """The author corrects their idea (nobody else may); supports and discussion stay."""
+    poster = _poster(actor)
+    if idea.author_id != poster.user.pk:
+        raise PermissionDenied(
+            "cocreation.idea.not_author", ja="アイデアを直せるのは投稿した人だけです。", en="Only the author may edit."
+        )
+    idea.title = _text(title, field="title", limit=MAX_TITLE, ja="題名")
+    idea.problem = _text(problem, field="problem", limit=MAX_TEXT, ja="困っていること")
+    idea.proposal = _text(proposal, field="proposal", limit=MAX_TEXT, ja="提案")
+    idea.services = _labels(services)
+    idea.save(update_fields=["title", "problem", "proposal", "services"])
+    _index_idea(idea)
+    audit_record(tag=CocreationEvent.IDEA_EDITED, actor=actor, subject=f"idea:{idea.pk}", municipality=poster.lg_code)
     return idea
 
 
@@ -119,6 +127,7 @@ def idea_support(*, actor: Actor, idea: Idea) -> Support:
         raise Conflict(
             "cocreation.support.twice", ja="このアイデアには賛同済みです。", en="You already support this idea."
         ) from exc
+    follow(user=poster.user, kind=FollowKind.IDEA, ref=idea.pk)
     audit_record(
         tag=CocreationEvent.IDEA_SUPPORTED, actor=actor, subject=f"idea:{idea.pk}", municipality=poster.lg_code
     )
@@ -147,23 +156,16 @@ def comment_add(
         stance=stance,
         body=_text(body, field="body", limit=MAX_TEXT, ja="コメント"),
     )
+    follow(user=poster.user, kind=FollowKind.IDEA, ref=idea.pk)
+    notify(
+        verb=NotificationVerb.COMMENTED, about=(FollowKind.IDEA, idea.pk), title=idea.title,
+        detail=comment.body[:100], followers_of=[(FollowKind.IDEA, idea.pk)], actor=poster.user,
+    )  # fmt: skip
     audit_record(
         tag=CocreationEvent.COMMENT_ADDED, actor=actor, subject=f"idea:{idea.pk}", municipality=poster.lg_code,
         data={"comment": comment.pk, "stance": stance},
     )  # fmt: skip
     return comment
-
-
-def _town_staff(actor: Actor) -> tuple[User, str]:
-    poster = _poster(actor)
-    if poster.lg_code is None:
-        raise PermissionDenied(
-            "cocreation.problem.town_staff",
-            ja="窓口のお困りごとは自治体の職員が登録します。",
-            en="Counter problems are reported and marked by municipal staff.",
-        )
-    return poster.user, poster.lg_code
-    return poster
 
 
 @transaction.atomic
@@ -177,7 +179,8 @@ def problem_report(*, actor: Actor, summary: str, detail: str = "") -> CounterPr
         detail=_text(detail, field="detail", limit=MAX_TEXT, ja="詳しい内容") if detail.strip() else "",
     )
     SameHere.objects.create(problem=problem, municipality_id=lg_code, user=user)
-    _index(SearchKind.PROBLEM, problem.pk, problem.summary, problem.detail)
+    _index_problem(problem)
+    follow(user=user, kind=FollowKind.PROBLEM, ref=problem.pk)
     audit_record(
         tag=CocreationEvent.PROBLEM_REPORTED, actor=actor, subject=f"problem:{problem.pk}", municipality=lg_code
     )
@@ -197,6 +200,11 @@ def problem_same_here(*, actor: Actor, problem: CounterProblem) -> SameHere:
             ja="あなたの自治体は登録済みです。",
             en="Your municipality is already counted.",
         ) from exc
+    follow(user=user, kind=FollowKind.PROBLEM, ref=problem.pk)
+    notify(
+        verb=NotificationVerb.SAME_HERE, about=(FollowKind.PROBLEM, problem.pk), title=problem.summary,
+        detail=mark.municipality.name, followers_of=[(FollowKind.PROBLEM, problem.pk)], actor=user,
+    )  # fmt: skip
     audit_record(
         tag=CocreationEvent.PROBLEM_SAME_HERE, actor=actor, subject=f"problem:{problem.pk}", municipality=lg_code
     )
@@ -205,10 +213,62 @@ def problem_same_here(*, actor: Actor, problem: CounterProblem) -> SameHere:
 
 @transaction.atomic
 def problem_link_idea(*, actor: Actor, problem: CounterProblem, idea: Idea) -> None:
-    """Link an idea that addresses the problem (any staff member; linking twice changes nothing)."""
+    """Link an idea that addresses the problem (any staff member; linking twice changes nothing). The problem's
+    followers are told, and from now on hear about the idea too."""
     poster = _poster(actor)
+    if problem.ideas.filter(pk=idea.pk).exists():
+        return
     problem.ideas.add(idea)
+    notify(
+        verb=NotificationVerb.IDEA_FROM_PROBLEM, about=(FollowKind.IDEA, idea.pk), title=idea.title,
+        detail=problem.summary, followers_of=[(FollowKind.PROBLEM, problem.pk)], actor=poster.user,
+    )  # fmt: skip
     audit_record(
         tag=CocreationEvent.PROBLEM_LINKED, actor=actor, subject=f"problem:{problem.pk}",
         data={"idea": idea.pk}, municipality=poster.lg_code,
     )  # fmt: skip
+
+
+@transaction.atomic
+def problem_to_idea(*, actor: Actor, problem: CounterProblem, space: Space, proposal: str) -> Idea:
+    """Turn a counter problem into an idea in a space: the problem's text is the idea's problem, the actor writes
+    the proposal, and the two are linked (so everyone who said 「うちもです」 follows the idea's progress)."""
+    problem_text = problem.summary + ("\n\n" + problem.detail if problem.detail else "")
+    idea = idea_post(actor=actor, space=space, title=problem.summary, problem=problem_text, proposal=proposal)
+    problem_link_idea(actor=actor, problem=problem, idea=idea)
+    return idea
+
+
+# The other parts, re-exported so that callers import every service from here.
+from hiroba.cocreation.services.attachments import attachment_add  # noqa: E402
+from hiroba.cocreation.services.moderation import post_hide, post_report, post_show  # noqa: E402
+from hiroba.cocreation.services.notify import (  # noqa: E402
+    digest_send,
+    follow_set,
+    notification_setting_set,
+    notifications_mark_read,
+)
+from hiroba.cocreation.services.requests import request_answer, request_escalate  # noqa: E402
+
+__all__ = [
+    "_index",
+    "attachment_add",
+    "comment_add",
+    "digest_send",
+    "follow_set",
+    "idea_edit",
+    "idea_post",
+    "idea_support",
+    "notification_setting_set",
+    "notifications_mark_read",
+    "post_hide",
+    "post_report",
+    "post_show",
+    "problem_link_idea",
+    "problem_report",
+    "problem_same_here",
+    "problem_to_idea",
+    "request_answer",
+    "request_escalate",
+    "space_create",
+]

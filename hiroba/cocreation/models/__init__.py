@@ -180,3 +180,49 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.ref}"
+
+
+# The other parts of the app's schema, in modules of their own (imported last: they refer to the models above).
+from hiroba.cocreation.models.requests import (  # noqa: E402
+    FINAL_STATUSES,
+    AgencyRequest,
+    Attachment,
+    Digest,
+    Follow,
+    FollowKind,
+    Hidden,
+    ModerationReport,
+    Notification,
+    NotificationSetting,
+    NotificationVerb,
+    ReportTarget,
+    RequestStatus,
+    RequestUpdate,
+)
+
+__all__ = [
+    "FINAL_STATUSES",
+    "AgencyRequest",
+    "Attachment",
+    "Comment",
+    "CounterProblem",
+    "Digest",
+    "Follow",
+    "FollowKind",
+    "Hidden",
+    "Idea",
+    "IdeaStatus",
+    "ModerationReport",
+    "Notification",
+    "NotificationSetting",
+    "NotificationVerb",
+    "ReportTarget",
+    "RequestStatus",
+    "RequestUpdate",
+    "SameHere",
+    "SearchEntry",
+    "SearchKind",
+    "Space",
+    "Stance",
+    "Support",
+]
