@@ -24,12 +24,10 @@ fi
 
 if [ -n "$pg_url" ]; then
   echo "== tests on PostgreSQL ($pg_url)"
-  # The accessibility crawl checks templates, which do not depend on the database: it runs in the SQLite pass only.
-  # So do the voting pages' browser tests: what they add to the services' own PostgreSQL tests (test_elections,
-  # test_threshold, test_credentials, with their races) is JavaScript and markup, which no database changes.
-  HIROBA_TEST_DATABASE_URL="$pg_url" $BIN/pytest --ignore=tests/browser/test_accessibility.py \
-    --ignore=tests/browser/test_voting_booth.py --ignore=tests/browser/test_voting_committee.py \
-    --ignore=tests/browser/test_voting_authority.py --ignore=hiroba/voting/tests/test_booth_crypto.py "$@"
+  # Browser tests (marked `browser`: Chromium through Playwright) run in the SQLite pass only. What they add to the
+  # services' and pages' own tests, which run here too (races included), is markup, JavaScript and journeys through
+  # pages, which no database changes; the accessibility crawl checks templates.
+  HIROBA_TEST_DATABASE_URL="$pg_url" $BIN/pytest -m "not browser" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is not reachable on 127.0.0.1:5432 and HIROBA_TEST_POSTGRES_URL is unset: CI needs it." >&2
   exit 1

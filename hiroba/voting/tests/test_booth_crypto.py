@@ -56,7 +56,7 @@ from hiroba.voting.tests.test_elections import (
     trustee_key_json,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)  # the live server serves the static files
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]  # the live server serves static files
 
 GROUPS = ["BELENIOS-2048", "Ed25519", "RFC-3526-2048"]
 FAST_GROUPS = ["BELENIOS-2048", "Ed25519"]
