@@ -3,12 +3,14 @@ each, the public tracker's figures; and the digest that e-mails what followers w
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -238,7 +240,9 @@ def test_the_idea_page_escalates_and_the_agency_answers_there(space: Any) -> Non
 
 
 def test_the_tracker_is_public_as_json_too(space: Any) -> None:
-    idea = idea_post(actor=staff("chofu-admin"), space=space, title="電子申請の共通様式", problem="問題", proposal="提案")
+    idea = idea_post(
+        actor=staff("chofu-admin"), space=space, title="電子申請の共通様式", problem="問題", proposal="提案"
+    )
     request = request_escalate(actor=staff("chofu-admin"), idea=idea)
     request_answer(actor=staff("agency"), request=request, status="considering", answer="検討します。")
     body = Client().get("/api/v1/cocreation/requests").json()
@@ -247,3 +251,14 @@ def test_the_tracker_is_public_as_json_too(space: Any) -> None:
     row = body["requests"][0]
     assert (row["id"], row["municipality"], row["status"]) == (request.pk, "132080", "considering")
     assert row["latest_answer"]["answer"] == "検討します。"
+
+
+def test_the_digest_command_sends_the_daily_digest(space: Any) -> None:
+    User.objects.filter(username="chofu-counter").update(email="chofu@example.jp")
+    follow_set(actor=staff("chofu-counter"), kind="space", ref="card", on=True)
+    NotificationSetting.objects.create(user=User.objects.get(username="chofu-counter"), digest=Digest.DAILY)
+    idea_post(actor=staff("saku-admin"), space=space, title="窓口の案内表示", problem="迷う", proposal="表示を統一")
+    out = io.StringIO()
+    call_command("cocreation_digest", "--period", "daily", stdout=out)
+    assert out.getvalue().startswith("1 e-mails\t1 notifications")
+    assert [m.to for m in mail.outbox] == [["chofu@example.jp"]]
