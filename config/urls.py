@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("hiroba.voting.urls")),
     path("", include("hiroba.voting.urls_authority")),  # before the committee's polls/<uuid>/
     path("", include("hiroba.voting.urls_committee")),
+    path("", include("hiroba.learning.urls")),
     path("", include("hiroba.cocreation.urls")),
     path("i18n/setlang/", set_language, name="set-language"),
 ]

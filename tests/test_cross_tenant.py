@@ -194,6 +194,7 @@ def attacks(victim: str) -> list[tuple[str, str, str, dict[str, object]]]:
          f"/staff/m/{victim}/polls/{poll}/credentials/", {}),
         ("staff/m/<str:lg_code>/polls/terminal/", "GET", f"/staff/m/{victim}/polls/terminal/", {}),
         ("staff/m/<str:lg_code>/polls/credentials/", "GET", f"/staff/m/{victim}/polls/credentials/", {}),
+        ("staff/m/<str:lg_code>/learning/", "GET", f"/staff/m/{victim}/learning/", {}),
     ]  # fmt: skip
 
 

@@ -22,12 +22,15 @@ SCRUBBED = (
     "IDENTITY_LOOKUP_KEY",
     "TEST_RIG",
     "STAFF_PASSWORD_SIGN_IN",
+    "LEARNING_BADGE_KEY_FILE",
 )
-# What production needs besides SECRET_KEY: the origin signatures are bound to, and the identity keys.
+# What production needs besides SECRET_KEY: the origin signatures are bound to, the identity keys, and the key that
+# signs staff's course badges.
 PRODUCTION_IDENTITY = {
     "SITE_ORIGIN": "https://hiroba.example.lg.jp",
     "IDENTITY_PAIRWISE_KEY": "p" * 40,
     "IDENTITY_LOOKUP_KEY": "l" * 40,
+    "LEARNING_BADGE_KEY_FILE": "/etc/hiroba/badge.pem",
 }
 PRINT_SETTINGS = """
 import json, sys, importlib

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "hiroba.assist",
     "hiroba.voting",
     "hiroba.cocreation",
+    "hiroba.learning",
 ]
 
 MIDDLEWARE = [
@@ -239,3 +240,8 @@ ASSIST_OUTBOX_DIR = Path(env.str("ASSIST_OUTBOX_DIR", default=str(VAR_DIR / "out
 ASSIST_PHONE_LINE_SECRET = env.str("ASSIST_PHONE_LINE_SECRET", default="")
 # The sender's department printed on expiry-notice letters, under the municipality's name.
 ASSIST_LETTER_DEPARTMENT = env.str("ASSIST_LETTER_DEPARTMENT", default="担当課")
+
+# --- Learning: staff courses and Open Badges (issue 8) --------------------------------------------------------------
+# The Ed25519 private key (PEM file) that signs completion badges; its public half is published at
+# /learning/issuer.json. Empty: a key derived from SECRET_KEY (developers' machines and tests; production refuses).
+LEARNING_BADGE_KEY_FILE = env.str("LEARNING_BADGE_KEY_FILE", default="")

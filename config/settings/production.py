@@ -24,6 +24,10 @@ if env.bool("TEST_RIG", default=False) or env.bool("STAFF_PASSWORD_SIGN_IN", def
     )
 TEST_RIG = False
 STAFF_PASSWORD_SIGN_IN = False
+if not env.str("LEARNING_BADGE_KEY_FILE", default=""):
+    raise ImproperlyConfigured(
+        "LEARNING_BADGE_KEY_FILE (an Ed25519 PEM key that signs badges) must be set in production."
+    )
 
 DEBUG = False
 SESSION_COOKIE_SECURE = True

@@ -137,7 +137,7 @@ def test_only_pdf_png_and_jpeg_by_their_content_are_attached(idea: Any, settings
     download = signed_in("komoro-admin").get(f"/cocreation/i/{idea.pk}/files/{attached.pk}/")
     assert download["Content-Type"] == "application/pdf"
     assert download["Content-Disposition"].startswith("attachment")
-    assert b"".join(download.streaming_content) == PDF
+    assert b"".join(download.streaming_content) == PDF  # type: ignore[attr-defined]
     assert Client().get(f"/cocreation/i/{idea.pk}/files/{attached.pk}/").status_code in (302, 403)
     # by the page: a script named .png is refused with its reason, and nothing is attached
     page = signed_in("saku-admin").post(
