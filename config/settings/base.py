@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "hiroba.voting",
     "hiroba.cocreation",
     "hiroba.learning",
+    "hiroba.learning.simulator",
 ]
 
 MIDDLEWARE = [
