@@ -4,6 +4,7 @@ residents changes. The pages are plain forms: the walk needs no JavaScript, and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +19,18 @@ from tests.browser.test_accessibility import axe_serious
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_clerk_walks_every_step_of_the_simulator(site: str, open_context: Any, axe_script: Path) -> None:
-    # given a counter clerk of 佐久市 signed in (the pages are plain forms; axe is injected to check them)
-    clerk = User.objects.get(username="saku-counter")
-    saku_journals = Journal.objects.exclude(chain="renshu").count()
-    saku_residents = Resident.objects.filter(municipality_id="202177").count()
-    context = open_context(user=clerk)
-    context.add_init_script(path=str(axe_script))
-    page = context.new_page()
-    problems: list[str] = []
+def walk_simulator(page: Any, site: str, *, axe: bool) -> list[str]:
+    """Walk the whole simulator from its home page with a new virtual card, one wrong PIN on the way; returns axe's
+    serious findings on the way when `axe` (the page's context has axe-core injected)."""
 
-    # when the clerk opens the simulator and starts with a new virtual card
+    def check(where: str) -> list[str]:
+        return axe_serious(page, where) if axe else []
+
+    # open the simulator and start with a new virtual card
     page.goto(f"{site}/learning/simulator/")
     page.locator("main form button[type=submit]").first.click()
     page.wait_for_url("**/step/1/")
-    problems += axe_serious(page, "step 1")
+    problems = check("step 1")
 
     # step 1: one wrong PIN counts down and says so, then the right PIN and password, then the consent
     page.fill("#pin", "9999")
@@ -44,15 +42,28 @@ def test_a_clerk_walks_every_step_of_the_simulator(site: str, open_context: Any,
     page.fill("#password", "renshu1")
     page.locator("form:has(input[value=sign]) button").click()
     assert "ひろば練習町" in page.locator("#consent-items").inner_text()
-    problems += axe_serious(page, "consent")
+    problems += check("consent")
     page.check("#consent")
     page.locator("form:has(input[value=consent]) button").click()
 
-    problems += _steps_2_to_6(page)
+    problems += _steps_2_to_6(page, check)
+    page.wait_for_selector("#walk-complete")
+    return problems + check("done")
+
+
+def test_a_clerk_walks_every_step_of_the_simulator(site: str, open_context: Any, axe_script: Path) -> None:
+    # given a counter clerk of 佐久市 signed in (the pages are plain forms; axe is injected to check them)
+    clerk = User.objects.get(username="saku-counter")
+    saku_journals = Journal.objects.exclude(chain="renshu").count()
+    saku_residents = Resident.objects.filter(municipality_id="202177").count()
+    context = open_context(user=clerk)
+    context.add_init_script(path=str(axe_script))
+    page = context.new_page()
+
+    # when the clerk walks every step
+    problems = walk_simulator(page, site, axe=True)
 
     # then the walk is complete, and recorded for the clerk
-    page.wait_for_selector("#walk-complete")
-    problems += axe_serious(page, "done")
     walk = Walk.objects.get(trainee=clerk, current=True)
     assert walk.completed_at is not None
     assert walk.tracker in page.content()
@@ -63,7 +74,7 @@ def test_a_clerk_walks_every_step_of_the_simulator(site: str, open_context: Any,
     assert problems == []
 
 
-def _steps_2_to_6(page: Any) -> list[str]:
+def _steps_2_to_6(page: Any, check: Callable[[str], list[str]]) -> list[str]:
     problems: list[str] = []
     # step 2: sign in with the PIN (the wrong try was forgotten by the right one)
     page.wait_for_url("**/step/2/")
@@ -81,7 +92,7 @@ def _steps_2_to_6(page: Any) -> list[str]:
     page.wait_for_url("**/step/4/")
     assert page.locator(".sim-qr img").get_attribute("src").startswith("data:image/svg+xml")
     assert page.locator("#coins-balance").inner_text() == "1,000"
-    problems += axe_serious(page, "step 4")
+    problems += check("step 4")
     page.fill("#amount", "300")
     page.locator("form:has(input[value=pay]) button").click()
 
@@ -96,7 +107,7 @@ def _steps_2_to_6(page: Any) -> list[str]:
 
     # step 6: vote in the training poll
     page.wait_for_url("**/step/6/")
-    problems += axe_serious(page, "step 6")
+    problems += check("step 6")
     page.check("#choice-1")
     page.locator("form:has(input[value=vote]) button").click()
 
