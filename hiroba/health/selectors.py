@@ -20,7 +20,7 @@ from hiroba.identity.models import Resident, ResidentStatus
 from hiroba.identity.selectors import consents_active
 from hiroba.tenancy import errors as tenancy_errors
 from hiroba.tenancy.models import Municipality, Role
-from hiroba.tenancy.selectors import StaffScope
+from hiroba.tenancy.selectors import StaffScope, municipalities_listed
 from hiroba.wallet.selectors import budget_left, conversion_rate
 
 log = logging.getLogger(__name__)
@@ -321,7 +321,7 @@ def agency_rollup(*, scope: StaffScope, today: date) -> list[TownRollup]:
     if not scope.is_agency:
         raise tenancy_errors.forbidden()
     first, last = today - timedelta(days=DASHBOARD_DAYS), today - timedelta(days=1)
-    towns = list(Municipality.objects.order_by("lg_code"))
+    towns = list(municipalities_listed())
     codes = [t.lg_code for t in towns]
     people = _participants(codes, first, last)
     sums = _average_steps(codes, first, last)

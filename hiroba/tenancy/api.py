@@ -68,7 +68,7 @@ def _staff(s: Staff) -> dict[str, Any]:
 
 @router.get("/municipalities", response=list[MunicipalityOut], summary="All municipalities on Hiroba")
 def municipality_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_municipality(m) for m in selectors.municipality_list()]
+    return [_municipality(m) for m in selectors.municipalities_listed()]
 
 
 @router.post("/municipalities", response={201: MunicipalityOut}, auth=django_auth, summary="Register (agency)")
@@ -84,7 +84,7 @@ def municipality_get(request: HttpRequest, lg_code: str) -> dict[str, Any]:
 
 @router.get("/areas", response=list[AreaOut], summary="Currency areas and their members")
 def area_list(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_area(a) for a in selectors.area_list()]
+    return [_area(a) for a in selectors.areas_listed()]
 
 
 @router.post("/areas", response={201: AreaOut}, auth=django_auth, summary="Create a currency area (agency)")

@@ -67,6 +67,10 @@ class Municipality(models.Model):
     currency_area = models.ForeignKey(
         CurrencyArea, on_delete=models.PROTECT, null=True, blank=True, related_name="municipalities"
     )
+    training = models.BooleanField(
+        default=False,
+        help_text="A training town (the card simulator's sandbox): never listed or counted with the real ones.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -66,7 +66,13 @@ def scope_require(scope: StaffScope, role: Role, lg_code: str | None = None) -> 
 
 
 def municipality_list() -> QuerySet[Municipality]:
+    """Every municipality, the training town included: for finding one by its code."""
     return Municipality.objects.select_related("currency_area").order_by("lg_code")
+
+
+def municipalities_listed() -> QuerySet[Municipality]:
+    """The real municipalities, for lists, counts and roll-ups: the card simulator's training town is left out."""
+    return municipality_list().filter(training=False)
 
 
 def municipality_get(*, lg_code: str) -> Municipality:
@@ -84,6 +90,12 @@ def area_list() -> QuerySet[CurrencyArea]:
     return CurrencyArea.objects.prefetch_related(
         Prefetch("municipalities", queryset=Municipality.objects.order_by("lg_code"))
     ).order_by("slug")
+
+
+def areas_listed() -> QuerySet[CurrencyArea]:
+    """The currency areas of real municipalities, for lists: an area with the training town in it is the training
+    area (the simulator never puts a real town in it)."""
+    return area_list().exclude(municipalities__training=True)
 
 
 def area_get(*, slug: str) -> CurrencyArea:

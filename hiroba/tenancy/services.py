@@ -20,7 +20,10 @@ def _require_agency(actor: Actor) -> None:
 
 
 @transaction.atomic(durable=True)
-def municipality_register(*, lg_code: str, name: str, name_kana: str, name_en: str, actor: Actor) -> Municipality:
+def municipality_register(
+    *, lg_code: str, name: str, name_kana: str, name_en: str, actor: Actor, training: bool = False
+) -> Municipality:
+    """A municipality, or with `training` the card simulator's training town (left out of every list and count)."""
     _require_agency(actor)
     try:
         lgcode.validate(lg_code)
@@ -28,8 +31,13 @@ def municipality_register(*, lg_code: str, name: str, name_kana: str, name_en: s
         raise errors.invalid_lg_code(exc, lg_code) from exc
     if Municipality.objects.filter(lg_code=lg_code).exists():
         raise errors.municipality_exists(lg_code)
-    municipality = Municipality.objects.create(lg_code=lg_code, name=name, name_kana=name_kana, name_en=name_en)
-    audit_record(tag=TenancyEvent.MUNICIPALITY_REGISTERED, actor=actor, subject=municipality, data={"lg_code": lg_code})
+    municipality = Municipality.objects.create(
+        lg_code=lg_code, name=name, name_kana=name_kana, name_en=name_en, training=training
+    )
+    audit_record(
+        tag=TenancyEvent.MUNICIPALITY_REGISTERED, actor=actor, subject=municipality,
+        data={"lg_code": lg_code, "training": training},
+    )  # fmt: skip
     return municipality
 
 

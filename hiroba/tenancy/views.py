@@ -24,14 +24,14 @@ def _refusal(error: AppError) -> str:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    municipalities = list(selectors.municipality_list())
+    municipalities = list(selectors.municipalities_listed())
     by_prefecture: dict[str, Any] = {}
     for m in municipalities:
         by_prefecture.setdefault(m.lg_code[:2], {"prefecture": prefecture(m.lg_code), "items": []})["items"].append(m)
     return render(
         request,
         "tenancy/home.html",
-        {"prefectures": list(by_prefecture.values()), "areas": selectors.area_list()},
+        {"prefectures": list(by_prefecture.values()), "areas": selectors.areas_listed()},
     )
 
 
@@ -58,7 +58,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     towns = {m.lg_code: m for m in selectors.municipality_list().filter(lg_code__in=codes)}
     areas = {towns[c].currency_area for c in finance_of if towns[c].currency_area is not None}
     if scope.is_agency:
-        areas = set(selectors.area_list())
+        areas = set(selectors.areas_listed())
     return render(
         request,
         "tenancy/staff_home.html",
@@ -162,7 +162,9 @@ def platform_page(request: HttpRequest) -> HttpResponse:
                 return redirect("staff-platform")
         else:
             status = 422
-    context = {"forms": forms_by_name, "areas": selectors.area_list(), "municipalities": selectors.municipality_list()}
+    context = {
+        "forms": forms_by_name, "areas": selectors.areas_listed(), "municipalities": selectors.municipalities_listed()
+    }  # fmt: skip
     return render(request, "tenancy/platform.html", context, status=status)
 
 

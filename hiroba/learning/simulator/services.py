@@ -101,6 +101,7 @@ def _sandbox_town() -> Municipality:
                 name_kana=SANDBOX_NAME_KANA,
                 name_en=SANDBOX_NAME_EN,
                 actor=_SYSTEM,
+                training=True,
             )
         except Conflict as refused:
             if refused.code != "tenancy.municipality.exists":

@@ -30,7 +30,7 @@ def test_register_municipality_writes_a_platform_audit_record() -> None:
     assert m.prefecture.name == "長野県"
     record = AuditRecord.objects.get(tag="tenancy:municipality:registered")
     assert record.chain_id == "platform"
-    assert record.data == {"lg_code": "202011"}
+    assert record.data == {"lg_code": "202011", "training": False}
     assert record.actor == "operator"
     assert record.channel == "cli"
 
