@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("hiroba.voting.urls_committee")),
     path("", include("hiroba.learning.urls")),
     path("", include("hiroba.cocreation.urls")),
+    path("", include("hiroba.cocreation.urls_workshops")),
     path("", include("hiroba.learning.simulator.urls")),
     path("i18n/setlang/", set_language, name="set-language"),
 ]

@@ -226,3 +226,4 @@ __all__ = [
     "Stance",
     "Support",
 ]
+from hiroba.cocreation.models import directory, workshops  # noqa: E402, F401 (workshops and the peer directory)
