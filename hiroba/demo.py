@@ -632,8 +632,8 @@ def demo_voting(today: dt.date) -> list[str]:
 
 
 def demo_cocreation() -> None:
-    """Two spaces of the standing workshop with ideas from the day of the workshop, supported across towns (does
-    nothing the second time)."""
+    """Two spaces of the standing workshop with ideas supported across towns and a counter problem (does nothing
+    the second time)."""
     from hiroba.cocreation.models import Space
     from hiroba.cocreation.services import (
         comment_add,
@@ -688,3 +688,71 @@ def demo_cocreation() -> None:
     )
     problem_same_here(actor=staff("komoro-counter"), problem=problem)
     problem_link_idea(actor=staff("saku-counter"), problem=problem, idea=proxies)
+
+
+# The agency's answers to the workshop's requests (team number in the demo workshop, who sends it, status, answer,
+# reason when declined). 対応困難 goes to the demo's own counter-help idea, with the reason the agency would give.
+REQUEST_ANSWERS = [
+    (1, "saku-health", "done", "佐久地域の通貨圏で、健康ポイントと地域通貨(さくコイン)の交換をひろばで始めました。"),
+    (
+        2,
+        "saku-counter",
+        "planned",
+        "Belenios 方式の検証できる住民投票をひろばに用意しました。佐久市での試行を予定しています。",
+    ),
+    (3, "matsudo-counter", "considering", "スマートフォン用電子証明書で完結する手続きを増やす方法を検討しています。"),
+    (
+        4,
+        "chofu-admin",
+        "done",
+        "職員向け講座「マイナンバーカードでできること」とカードの模擬体験を、ひろばの研修に用意しました。",
+    ),
+    (
+        5,
+        "miyota-admin",
+        "considering",
+        "通貨圏を広げるときの費用の分け方と、自治体ごとのデータの分け方を整理しています。",
+    ),
+]
+DECLINED = (
+    "暗証番号を職員が代わりに入力する運用はできません。",
+    "暗証番号は本人以外に教えないことが原則です。代わりに、窓口で職員が同席して本人が操作する支援と、代理人の仕組みを用意しました。",
+)
+
+
+def demo_workshop_day() -> None:
+    """After `demo_cocreation`: the workshop day itself (six teams whose outcomes became ideas) and its requests to
+    the agency with the agency's answers, one still open and one declined. Loading twice changes nothing."""
+    from hiroba.cocreation.demo_workshop import demo_workshop
+    from hiroba.cocreation.models import AgencyRequest, Idea
+    from hiroba.cocreation.models.workshops import Team
+    from hiroba.cocreation.services import request_answer, request_escalate
+    from hiroba.core.models import Channel
+    from hiroba.identity.models import User
+
+    demo_workshop()
+    if AgencyRequest.objects.exists():
+        return
+
+    def staff(username: str) -> Actor:
+        return Actor.for_user(User.objects.get(username=username), channel=Channel.WEB)
+
+    ideas = {team.name: team.idea for team in Team.objects.filter(idea__isnull=False).select_related("idea")}
+    for number, sender, status, answer in REQUEST_ANSWERS:
+        request = request_escalate(actor=staff(sender), idea=ideas[f"チーム{number}"])
+        request_answer(actor=staff("agency"), request=request, status=status, answer=answer)
+    request_escalate(actor=staff("komoro-counter"), idea=ideas["チーム6"])  # not answered yet: open on the tracker
+    proxies = Idea.objects.get(title="デジタルが苦手な人の代わりに窓口で操作したい")
+    answer, reason = DECLINED
+    request = request_escalate(actor=staff("komoro-counter"), idea=proxies)
+    request_answer(actor=staff("agency"), request=request, status="declined", answer=answer, reason=reason)
+
+
+def demo_learning() -> None:
+    """The card simulator's training town, and some staff's progress in the first course (loading twice changes
+    nothing)."""
+    from hiroba.learning.demo import demo_learning as progress
+    from hiroba.learning.simulator.demo import demo_simulator
+
+    demo_simulator()
+    progress()

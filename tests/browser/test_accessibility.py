@@ -24,10 +24,12 @@ from hiroba.demo import (
     demo_assist,
     demo_cocreation,
     demo_health,
+    demo_learning,
     demo_load,
     demo_rig,
     demo_voting,
     demo_wallet,
+    demo_workshop_day,
 )
 from hiroba.identity.models import User
 from hiroba.wallet.models import Merchant
@@ -68,6 +70,8 @@ def full_demo(live_server: Any, rig: Any, settings: Any, tmp_path: Path) -> str:
     demo_assist(today)
     demo_voting(today)
     demo_cocreation()
+    demo_workshop_day()
+    demo_learning()
     return str(live_server.url)
 
 

@@ -14,10 +14,12 @@ from hiroba.demo import (
     demo_assist,
     demo_cocreation,
     demo_health,
+    demo_learning,
     demo_load,
     demo_rig,
     demo_voting,
     demo_wallet,
+    demo_workshop_day,
 )
 
 
@@ -32,6 +34,8 @@ class Command(HirobaCommand):
         call_command("migrate", interactive=False, verbosity=0)
         logins = demo_load()
         demo_cocreation()
+        demo_workshop_day()
+        demo_learning()
         cards = demo_rig() if settings.TEST_RIG else []
         period = demo_wallet(timezone.localdate()) if settings.TEST_RIG else None
         if settings.TEST_RIG:
@@ -47,7 +51,14 @@ class Command(HirobaCommand):
         self.stdout.write(f"  Resident sign-in: {base}/signin/")
         if cards:
             self.stdout.write(f"  Virtual cards:   {base}/dev/cards/  (PIN 1234, signing password ABC123)")
-        self.stdout.write(f"  Workshop:        {base}/cocreation/ (any staff log-in)")
+        self.stdout.write(
+            f"  Workshop:        {base}/cocreation/ (any staff log-in);"
+            f" requests to the agency {base}/cocreation/requests/"
+        )
+        self.stdout.write(
+            f"  Learning:        {base}/learning/ (any staff log-in), the card simulator {base}/learning/simulator/;"
+            f" progress for the admin {base}/staff/m/202177/learning/ (saku-admin)"
+        )
         self.stdout.write(f"  API (OpenAPI):   {base}/api/v1/docs")
         if period:
             self.stdout.write(f"  Wallet:          {base}/wallet/ (sign in with a card from /dev/cards/)")
