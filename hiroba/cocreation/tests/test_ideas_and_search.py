@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from hiroba.cocreation.models import SearchEntry, Space, Stance
+from hiroba.cocreation.models import Idea, SearchEntry, Space, Stance
 from hiroba.cocreation.selectors import comment_threads, ideas_ranked, query_terms, search
 from hiroba.cocreation.services import comment_add, idea_post, idea_support, space_create
 from hiroba.core.audit import Actor
@@ -99,6 +99,8 @@ def test_search_page_and_api_are_for_staff(space: Space, client: Client) -> None
     client.force_login(User.objects.get(username="komoro-admin"))
     page = client.get("/cocreation/search/", {"q": "窓口"}).content.decode()
     assert "<mark>窓口</mark>の待ち時間" in page
+    idea = Idea.objects.get(title="窓口の待ち時間を減らす")
+    assert f'<a href="/cocreation/i/{idea.pk}/"><strong><mark>窓口</mark>の待ち時間' in page  # each hit links to it
     assert "<script>alert(1)</script>" not in page
     assert "alert(1)&lt;/script&gt;" in page  # escaped, not run
     api = client.get("/api/v1/cocreation/search", {"q": "待ち時間"}).json()
