@@ -723,6 +723,7 @@ DECLINED = (
 def demo_workshop_day() -> None:
     """After `demo_cocreation`: the workshop day itself (six teams whose outcomes became ideas) and its requests to
     the agency with the agency's answers, one still open and one declined. Loading twice changes nothing."""
+    from hiroba.cocreation.demo_workshop import TITLE as WORKSHOP_TITLE
     from hiroba.cocreation.demo_workshop import demo_workshop
     from hiroba.cocreation.models import AgencyRequest, Idea
     from hiroba.cocreation.models.workshops import Team
@@ -737,7 +738,8 @@ def demo_workshop_day() -> None:
     def staff(username: str) -> Actor:
         return Actor.for_user(User.objects.get(username=username), channel=Channel.WEB)
 
-    ideas = {team.name: team.idea for team in Team.objects.filter(idea__isnull=False).select_related("idea")}
+    teams = Team.objects.filter(workshop__title=WORKSHOP_TITLE).select_related("idea")
+    ideas = {t.name: t.idea for t in teams if t.idea is not None}
     for number, sender, status, answer in REQUEST_ANSWERS:
         request = request_escalate(actor=staff(sender), idea=ideas[f"チーム{number}"])
         request_answer(actor=staff("agency"), request=request, status=status, answer=answer)

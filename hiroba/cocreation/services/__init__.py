@@ -24,13 +24,12 @@ from hiroba.cocreation.models import (
     Support,
 )
 from hiroba.cocreation.services.common import (
-    MAX_SERVICE,
-    MAX_SERVICES,
     MAX_TEXT,
     MAX_TITLE,
     _index,
     _index_idea,
     _index_problem,
+    _labels,
     _poster,
     _text,
     _town_staff,
@@ -58,17 +57,6 @@ def space_create(*, actor: Actor, slug: str, name: str, name_en: str, descriptio
         raise Conflict("cocreation.space.exists", ja="同じ名前の場があります。", en="The space exists.") from exc
     audit_record(tag=CocreationEvent.SPACE_CREATED, actor=actor, subject=f"space:{space.slug}")
     return space
-
-
-def _labels(services: Sequence[str]) -> list[str]:
-    labels = [s.strip() for s in services if s.strip()]
-    if len(labels) > MAX_SERVICES or any(len(s) > MAX_SERVICE for s in labels):
-        raise Invalid(
-            "cocreation.services",
-            ja=f"関係する業務は{MAX_SERVICES}件まで、各{MAX_SERVICE}字以内です。",
-            en=f"At most {MAX_SERVICES} services of {MAX_SERVICE} characters each.",
-        )
-    return labels
 
 
 @transaction.atomic

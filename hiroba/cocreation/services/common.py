@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hiroba.cocreation.models import CounterProblem, Idea, SearchEntry, SearchKind
@@ -46,6 +47,18 @@ def _text(value: str, *, field: str, limit: int, ja: str) -> str:
 
 def _index(kind: SearchKind, ref: str, title: str, body: str) -> None:
     SearchEntry.objects.update_or_create(kind=kind, ref=ref, defaults={"title": title, "body": body})
+
+
+def _labels(services: Sequence[str]) -> list[str]:
+    """An idea's affected services: short labels, at most MAX_SERVICES."""
+    labels = [s.strip() for s in services if s.strip()]
+    if len(labels) > MAX_SERVICES or any(len(s) > MAX_SERVICE for s in labels):
+        raise Invalid(
+            "cocreation.services",
+            ja=f"関係する業務は{MAX_SERVICES}件まで、各{MAX_SERVICE}字以内です。",
+            en=f"At most {MAX_SERVICES} services of {MAX_SERVICE} characters each.",
+        )
+    return labels
 
 
 def _index_drop(kind: SearchKind, ref: str) -> None:

@@ -35,7 +35,7 @@ from hiroba.cocreation.models.workshops import (
     WorkshopStatus,
 )
 from hiroba.cocreation.services import idea_post
-from hiroba.cocreation.services.common import MAX_SERVICE, MAX_SERVICES, MAX_TEXT, MAX_TITLE, Poster, _poster, _text
+from hiroba.cocreation.services.common import MAX_TEXT, MAX_TITLE, Poster, _labels, _poster, _text
 from hiroba.cocreation.teams import assign_teams
 from hiroba.core.audit import Actor, audit_record
 from hiroba.core.errors import Conflict, Invalid, PermissionDenied
@@ -81,17 +81,6 @@ def _status_in(workshop: Workshop, *allowed: WorkshopStatus) -> None:
             en=f"Not possible while the workshop is {status.value} (only when {', '.join(allowed)}).",
             detail={"status": status.value},
         )
-
-
-def _labels(services: Sequence[str]) -> list[str]:
-    labels = [s.strip() for s in services if s.strip()]
-    if len(labels) > MAX_SERVICES or any(len(s) > MAX_SERVICE for s in labels):
-        raise Invalid(
-            "cocreation.services",
-            ja=f"関係する業務は{MAX_SERVICES}件まで、各{MAX_SERVICE}字以内です。",
-            en=f"At most {MAX_SERVICES} services of {MAX_SERVICE} characters each.",
-        )
-    return labels
 
 
 def _bounded(value: int, *, field: str, low: int, high: int, ja: str) -> int:
