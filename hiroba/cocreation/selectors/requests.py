@@ -7,7 +7,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 
 from hiroba.cocreation.models import AgencyRequest, Hidden, RequestStatus, RequestUpdate
@@ -56,7 +56,7 @@ def request_tracker(*, now: datetime | None = None) -> Tracker:
         AgencyRequest.objects.filter(~Exists(Hidden.objects.filter(kind="idea", ref=OuterRef("idea_id"))))
         .select_related("idea", "municipality")
         .annotate(n_towns=Count("idea__supports__municipality", distinct=True))
-        .order_by("closed_at", "escalated_at", "id")
+        .order_by(F("closed_at").asc(nulls_first=True), "escalated_at", "id")  # open ones (no closing) first
     )
     latest: dict[str, RequestUpdate] = {}
     for update in RequestUpdate.objects.filter(request__in=requests).order_by("created_at", "pk"):
