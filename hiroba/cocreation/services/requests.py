@@ -17,6 +17,7 @@ from hiroba.cocreation.models import (
     AgencyRequest,
     FollowKind,
     Idea,
+    IdeaStatus,
     NotificationVerb,
     RequestStatus,
     RequestUpdate,
@@ -30,6 +31,12 @@ from hiroba.tenancy.models import Role
 from hiroba.tenancy.selectors import actor_scope, scope_require
 
 ORDER = [RequestStatus.RECEIVED, RequestStatus.CONSIDERING, RequestStatus.PLANNED, RequestStatus.DONE]
+# What an answer makes of the idea's own status (受付 and 検討中 leave it open for discussion).
+IDEA_STATUS = {
+    RequestStatus.PLANNED: IdeaStatus.IN_PROGRESS,
+    RequestStatus.DONE: IdeaStatus.DONE,
+    RequestStatus.DECLINED: IdeaStatus.CLOSED,
+}
 
 
 def status_allowed(current: str, new: str) -> bool:
@@ -99,6 +106,8 @@ def request_answer(
     current.first_answered_at = current.first_answered_at or now
     current.closed_at = now if status in FINAL_STATUSES else None
     current.save(update_fields=["status", "first_answered_at", "closed_at"])
+    if (idea_status := IDEA_STATUS.get(RequestStatus(status))) is not None:
+        Idea.objects.filter(pk=current.idea_id).update(status=idea_status)
     with translation.override("ja"):
         label = str(RequestStatus(status).label)
     idea = current.idea

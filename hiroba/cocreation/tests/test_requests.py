@@ -110,7 +110,11 @@ def test_a_problem_of_three_towns_becomes_a_request_and_every_follower_hears_the
     refused("cocreation.request.transition", request_answer, actor=staff("agency"), status="considering", **kwargs)
     refused("tenancy.forbidden", request_answer, actor=staff("chofu-admin"), status="done", **kwargs)
     refused("cocreation.reason", request_answer, actor=staff("agency"), status="declined", **kwargs)
+    idea.refresh_from_db()
+    assert idea.status == "in_progress"  # the idea follows its request: 対応予定 is being worked on
     request_answer(actor=staff("agency"), request=request, status="done", answer="標準仕様に入れました。")
+    idea.refresh_from_db()
+    assert idea.status == "done"
     refused("cocreation.request.closed", request_answer, actor=staff("agency"), status="done", **kwargs)
     assert RequestUpdate.objects.filter(request=request).count() == 2
     # the idea can be sent once; the agency does not send requests to itself
