@@ -10,8 +10,12 @@ make --no-print-directory lint
 echo "== types"
 $BIN/mypy .
 
+# The suite runs on every core (pytest-xdist), a test file to a worker: each worker has its own database and Chromium,
+# and a file's module-scoped fixtures are made once.
+PARALLEL=(-n auto --dist loadfile)
+
 echo "== tests on SQLite"
-$BIN/pytest -m "not postgres" "$@"
+$BIN/pytest "${PARALLEL[@]}" -m "not postgres" "$@"
 
 pg_url=${HIROBA_TEST_POSTGRES_URL:-}
 if [ -z "$pg_url" ] && $BIN/python - <<'PY' 2>/dev/null
@@ -27,7 +31,7 @@ if [ -n "$pg_url" ]; then
   # Browser tests (marked `browser`: Chromium through Playwright) run in the SQLite pass only. What they add to the
   # services' and pages' own tests, which run here too (races included), is markup, JavaScript and journeys through
   # pages, which no database changes; the accessibility crawl checks templates.
-  HIROBA_TEST_DATABASE_URL="$pg_url" $BIN/pytest -m "not browser" "$@"
+  HIROBA_TEST_DATABASE_URL="$pg_url" $BIN/pytest "${PARALLEL[@]}" -m "not browser" "$@"
 elif [ "${CI:-}" = "true" ]; then
   echo "PostgreSQL is not reachable on 127.0.0.1:5432 and HIROBA_TEST_POSTGRES_URL is unset: CI needs it." >&2
   exit 1
