@@ -1,8 +1,9 @@
 """`make bench`: audit-chain throughput beside a plain-INSERT baseline, then card sign-in (bench/signin.py),
 then ledger and API payment throughput on PostgreSQL (bench/ledger.py, bench/api.py), then Apple Health parsing
 speed and memory on a generated 1 GB export (bench/health.py), the daily award run for a town of 100,000
-(bench/awards.py), the verification of a 2,000-ballot Belenios archive beside belenios-tool (bench/voting.py)
-and ballot encryption in headless Chromium (bench/voting_browser.py).
+(bench/awards.py), the verification of a 2,000-ballot Belenios archive beside belenios-tool (bench/voting.py),
+ballot encryption in headless Chromium (bench/voting_browser.py) and the co-creation app's Japanese full-text search
+beside a scan without its index, on SQLite and PostgreSQL (bench/cocreation_search.py).
 
 Runs on a fresh SQLite file under a temporary directory, and on PostgreSQL too when one answers on
 127.0.0.1:5432 (a throw-away database is created and dropped). Prints one line per figure.
@@ -90,6 +91,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "bench.awards"], check=True)
     subprocess.run([sys.executable, "-m", "bench.voting"], check=True)
     subprocess.run([sys.executable, "-m", "bench.voting_browser"], check=True)
+    subprocess.run([sys.executable, "-m", "bench.cocreation_search"], check=True)
 
 
 if __name__ == "__main__":

@@ -243,13 +243,20 @@ def _fts5(terms: list[str], limit: int) -> list[SearchEntry]:
 
 
 def _trigram(terms: list[str], limit: int) -> list[SearchEntry]:
-    where = " AND ".join(["(title || ' ' || body) ILIKE %s"] * len(terms))
+    """Every term must appear in the title or body (the GIN trigram index serves rare terms). A term without upper
+    and lower case (kana, kanji: most Japanese) is matched with LIKE, which scans about six times faster than
+    ILIKE on PostgreSQL; others with ILIKE. Ranked by how many terms the title holds, then the title's trigram
+    similarity to the query: scoring the whole body of every match took 0.4 s for a common word among 20,000 entries
+    (bench/cocreation_search.py)."""
+    ops = ["LIKE" if t.lower() == t.upper() else "ILIKE" for t in terms]
+    where = " AND ".join(f"(title || ' ' || body) {op} %s" for op in ops)
+    in_title = " + ".join(f"(title {op} %s)::int" for op in ops)
     like = ["%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%" for t in terms]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM cocreation_searchentry WHERE {where} "  # noqa: S608 - placeholders only
-            "ORDER BY similarity(title || ' ' || body, %s) DESC, id LIMIT %s",
-            [*like, " ".join(terms), limit],
+            f"SELECT id FROM cocreation_searchentry WHERE {where} "  # noqa: S608 - placeholders and LIKE/ILIKE only
+            f"ORDER BY {in_title} DESC, similarity(title, %s) DESC, id LIMIT %s",
+            [*like, *like, " ".join(terms), limit],
         )
         ids = [row[0] for row in cursor.fetchall()]
     found = SearchEntry.objects.in_bulk(ids)

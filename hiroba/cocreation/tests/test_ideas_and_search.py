@@ -82,6 +82,9 @@ def test_search_ranks_highlights_and_handles_short_and_hostile_queries(space: Sp
     hits = search(q="暗証番号")
     assert [h.title for h in hits] == [(("カードの", False), ("暗証番号", True), ("の再設定", False))]
     assert ("暗証番号", True) in hits[0].snippet
+    # Latin letters match in either case (ILIKE); kana and kanji have none (LIKE)
+    post("chofu-admin", space, "Android端末の電子証明書", "スマホ用電子証明書の設定")
+    assert [h.title[0] for h in search(q="android 電子証明書")] == [("Android", True)]
     # two terms must both appear
     assert [h.ref for h in search(q="カード　予約")] == [search(q="待ち時間")[0].ref]
     # one or two characters: a substring scan, ranked by occurrences (窓口 three times beats once)
