@@ -34,7 +34,7 @@ def run(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.skipif(not HIROBA.exists(), reason="the hiroba console script is installed by `make install`")
 def test_operator_session(tmp_path: Path) -> None:
-    db = tmp_path / "town.sqlite3"
+    db = tmp_path / "var" / "town.sqlite3"  # HIROBA_VAR_DIR does not exist yet: the demo makes it
     # the demo loads without serving, twice (idempotent)
     for _ in range(2):
         loaded = run(db, "demo", "--no-serve")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +32,7 @@ class Command(HirobaCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)  # the SQLite file's folder (HIROBA_VAR_DIR)
         call_command("migrate", interactive=False, verbosity=0)
         logins = demo_load()
         demo_cocreation()
