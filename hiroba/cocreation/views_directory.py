@@ -15,6 +15,7 @@ from hiroba.cocreation.selectors import directory as read
 from hiroba.cocreation.services import directory as write
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError
+from hiroba.tenancy.selectors import actor_scope
 
 
 def _staff(request: HttpRequest) -> Actor:
@@ -47,7 +48,8 @@ def profile_page(request: HttpRequest, public_id: str) -> HttpResponse:
     actor = _staff(request)
     card = read.profile_get(actor=actor, public_id=public_id)
     viewer = read.viewer_of(actor)
-    return render(request, "cocreation/profile.html", {"card": card, "own": card.user_pk == viewer.user.pk})
+    context = {"card": card, "own": card.user_pk == viewer.user.pk, "is_agency": actor_scope(actor).is_agency}
+    return render(request, "cocreation/profile.html", context)
 
 
 @require_http_methods(["GET", "POST"])

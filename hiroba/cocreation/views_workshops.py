@@ -24,6 +24,7 @@ from hiroba.cocreation.services import workshops as write
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError, Invalid
 from hiroba.identity.models import User
+from hiroba.tenancy.selectors import actor_scope
 
 SCREENS = ("teams", "cards", "present")
 LIVE_SECONDS = 10  # how often the facilitator view refreshes itself
@@ -223,6 +224,7 @@ def team_page(request: HttpRequest, workshop_id: str, team_id: str) -> HttpRespo
         "can_write": can_write and workshop.status == WorkshopStatus.RUNNING,
         # members' names are for the people in the room (registrants and the organiser); others see their towns
         "show_names": is_organiser or read.registration_of(workshop=workshop, user=user) is not None,
+        "is_agency": actor_scope(actor).is_agency,
         "error": error,
         "form": request.POST if error else None,
     }

@@ -174,6 +174,8 @@ class ReportTarget(models.TextChoices):
     IDEA = "idea", _("Idea")
     COMMENT = "comment", _("Comment")
     PROBLEM = "problem", _("Counter problem")
+    CARD = "card", _("Idea card")  # ref: the IdeaCard's pk
+    PROFILE = "profile", _("Staff profile")  # ref: its user's public id (as the profile's URL)
 
 
 class ModerationReport(models.Model):

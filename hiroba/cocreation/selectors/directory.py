@@ -1,24 +1,26 @@
 """Reads of the peer directory (仲間づくり), where every privacy rule is decided.
 
 A profile is visible to a viewer when it is visible to all staff, or visible to its own municipality's staff and
-the viewer works there (the agency's staff count as one organisation), or it is the viewer's own. Anything else does
-not exist for the viewer: a page asked for it answers 404, lists and "who else is working on this" leave it out.
+the viewer works there (the agency's staff count as one organisation), or it is the viewer's own. A profile a
+moderator hid is left out of every list and is a 404 for all but its owner and the agency. Anything else does not
+exist for the viewer: a page asked for it answers 404, lists and "who else is working on this" leave it out.
 Pages receive `PeerCard`s, never the user: the name is on the card only when its owner shows it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import F, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Length
 from django.db.models.lookups import Contains
 
-from hiroba.cocreation.models import CounterProblem, Idea, SameHere, Support
+from hiroba.cocreation.models import CounterProblem, Idea, ReportTarget, SameHere, Support
 from hiroba.cocreation.models.directory import MAX_TOPIC, ProfileTopic, StaffProfile, Visibility
 from hiroba.cocreation.models.workshops import TeamMember
 from hiroba.cocreation.selectors import staff_required
+from hiroba.cocreation.selectors.moderation import not_hidden, post_hidden
 from hiroba.core.audit import Actor
 from hiroba.core.errors import NotFound
 from hiroba.identity.models import User
@@ -51,6 +53,12 @@ def _visible(viewer: Viewer) -> Q:
 
 
 def profiles_visible(*, viewer: Viewer) -> QuerySet[StaffProfile]:
+    """The profiles the viewer may see in lists, filters and peers: never one a moderator has hidden (not even the
+    viewer's own; its owner still reaches its page, see `profile_get`)."""
+    return _profiles(viewer=viewer).filter(not_hidden(ReportTarget.PROFILE, "user__public_id"))
+
+
+def _profiles(*, viewer: Viewer) -> QuerySet[StaffProfile]:
     return (
         StaffProfile.objects.filter(_visible(viewer), user__staff__isnull=False)
         .select_related("user__staff__municipality")
@@ -72,6 +80,7 @@ class PeerCard:
     mentor: bool
     visibility: str
     reasons: tuple[str, ...] = field(default=())
+    hidden_reason: str = ""  # a moderator hid it (only its owner and the agency see such a profile)
 
 
 def _card(profile: StaffProfile, reasons: Iterable[str] = ()) -> PeerCard:
@@ -123,10 +132,12 @@ def directory_towns(*, actor: Actor) -> list[Municipality]:
 def profile_get(*, actor: Actor, public_id: str) -> PeerCard:
     """One profile, or 404 when the viewer may not see it (hidden, another town's own, or none)."""
     viewer = viewer_of(actor)
-    profile = profiles_visible(viewer=viewer).filter(user__public_id=public_id).first()
-    if profile is None:
+    profile = _profiles(viewer=viewer).filter(user__public_id=public_id).first()
+    hidden = post_hidden(kind=ReportTarget.PROFILE, ref=public_id) if profile is not None else None
+    # a profile a moderator hid exists only for its owner (who reads the reason) and the agency's moderators
+    if profile is None or (hidden and profile.user_id != viewer.user.pk and not actor_scope(actor).is_agency):
         raise NotFound("cocreation.profile.unknown", ja="そのプロフィールは見つかりません。", en="No such profile.")
-    return _card(profile)
+    return replace(_card(profile), hidden_reason=hidden.reason if hidden else "")
 
 
 def profile_own(*, actor: Actor) -> StaffProfile | None:

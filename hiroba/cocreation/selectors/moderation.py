@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from hiroba.cocreation.models import Hidden, ModerationReport
+from hiroba.cocreation.models import Hidden, ModerationReport, ReportTarget
+from hiroba.cocreation.models.workshops import IdeaCard
 
 
 def post_hidden(*, kind: str, ref: str) -> Hidden | None:
@@ -25,15 +26,24 @@ class ReportGroup:
     reports: int
     reasons: list[str]
     hidden: bool
+    team: tuple[str, int] | None = None  # a card's workshop and team (its page)
 
 
 def report_queue() -> list[ReportGroup]:
     """Posts with reports not yet handled, most reported first."""
     open_reports = ModerationReport.objects.filter(handled_at__isnull=True)
-    groups = open_reports.values("kind", "ref").annotate(n=Count("pk")).order_by("-n", "kind", "ref")
+    groups = list(open_reports.values("kind", "ref").annotate(n=Count("pk")).order_by("-n", "kind", "ref"))
     hidden = {(h.kind, h.ref) for h in Hidden.objects.all()}
+    card_ids = [int(g["ref"]) for g in groups if g["kind"] == ReportTarget.CARD and g["ref"].isdigit()]
+    teams = {
+        str(pk): (workshop_id, team_id)
+        for pk, workshop_id, team_id in IdeaCard.objects.filter(pk__in=card_ids).values_list(
+            "pk", "team__workshop_id", "team_id"
+        )
+    }
     out = []
     for g in groups:
         reasons = list(open_reports.filter(kind=g["kind"], ref=g["ref"]).values_list("reason", flat=True)[:5])
-        out.append(ReportGroup(g["kind"], g["ref"], g["n"], reasons, (g["kind"], g["ref"]) in hidden))
+        team = teams.get(g["ref"]) if g["kind"] == ReportTarget.CARD else None
+        out.append(ReportGroup(g["kind"], g["ref"], g["n"], reasons, (g["kind"], g["ref"]) in hidden, team))
     return out

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from hiroba.cocreation.models import Idea
+from hiroba.cocreation.models import Hidden, Idea, ReportTarget
 from hiroba.cocreation.models.workshops import IdeaCard, Registration, Team, TeamMember, Workshop, WorkshopStatus
 from hiroba.core.errors import NotFound, PermissionDenied
 from hiroba.identity.models import User
@@ -95,17 +95,27 @@ def team_of_request(*, workshop: Workshop, ref: str) -> Team | None:
 
 
 def teams(*, workshop: Workshop) -> list[Team]:
-    """The teams in presentation order, each with its members (town and user) and its idea cards."""
+    """The teams in presentation order, each with its members (town and user) and its idea cards. A card a
+    moderator hid carries `hidden_reason` (empty otherwise): pages show the reason in its place."""
     members = TeamMember.objects.select_related("registration__user", "registration__municipality").order_by(
         "registration__created_at", "pk"
     )
     cards = IdeaCard.objects.select_related("municipality").order_by("created_at", "pk")
-    return list(
+    rows = list(
         Team.objects.filter(workshop=workshop)
         .select_related("idea")
         .prefetch_related(Prefetch("members", queryset=members), Prefetch("cards", queryset=cards))
         .order_by("order", "pk")
     )
+    all_cards = [card for team in rows for card in team.cards.all()]
+    hidden = dict(
+        Hidden.objects.filter(kind=ReportTarget.CARD, ref__in=[str(c.pk) for c in all_cards]).values_list(
+            "ref", "reason"
+        )
+    )
+    for card in all_cards:
+        card.hidden_reason = hidden.get(str(card.pk), "")  # type: ignore[attr-defined]
+    return rows
 
 
 def is_member(*, team: Team, user: User) -> bool:

@@ -1,7 +1,8 @@
 """Writes of the peer directory: a staff member saves their own profile (nobody else's: the service takes no user).
 
-The profile is in the search index only while it is visible to all staff; narrowing it to the own municipality or
-hiding it takes it out in the same transaction. The index shows the name only when its owner shows it.
+The profile is in the search index only while it is visible to all staff and no moderator has hidden it; narrowing
+it to the own municipality or hiding it takes it out in the same transaction (`profile_index`, which moderation
+calls too when it shows a profile again). The index shows the name only when its owner shows it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from django.db import transaction
 
 from hiroba.cocreation.events import CocreationEvent
-from hiroba.cocreation.models import SearchKind
+from hiroba.cocreation.models import Hidden, ReportTarget, SearchKind
 from hiroba.cocreation.models.directory import MAX_HELP, MAX_TOPIC, MAX_TOPICS, ProfileTopic, StaffProfile, Visibility
 from hiroba.cocreation.services.common import _index, _index_drop, _poster, _text
 from hiroba.core.audit import Actor, audit_record
@@ -33,6 +34,24 @@ def _topics(values: Sequence[str]) -> list[str]:
             detail={"field": "topics"},
         )
     return labels
+
+
+def profile_index(profile: StaffProfile) -> None:
+    """Put the profile in the search index while it is visible to all staff and no moderator has hidden it;
+    otherwise take it out. Called inside the caller's transaction (saving, or a moderator showing it again)."""
+    user = profile.user
+    ref = user.public_id
+    hidden = Hidden.objects.filter(kind=ReportTarget.PROFILE, ref=ref).exists()
+    if profile.visibility != Visibility.ALL or hidden:
+        _index_drop(SearchKind.PROFILE, ref)
+        return
+    staff = Staff.objects.select_related("municipality").get(user=user)
+    town = staff.municipality.name if staff.municipality else "デジタル庁"
+    who = user.full_name if profile.show_name else f"{town}の職員"
+    title = f"{who}（{town} {staff.department}）".replace(" ）", "）")
+    labels = list(ProfileTopic.objects.filter(profile=profile).order_by("pk").values_list("label", flat=True))
+    body = "\n".join([*labels, profile.can_help, "メンター" if profile.mentor else ""]).strip()
+    _index(SearchKind.PROFILE, ref, title[:200], body)
 
 
 @transaction.atomic(durable=True)
@@ -57,15 +76,7 @@ def profile_save(
     ProfileTopic.objects.filter(profile=profile).delete()
     ProfileTopic.objects.bulk_create([ProfileTopic(profile=profile, label=label) for label in labels])
     ref = poster.user.public_id
-    if visibility == Visibility.ALL:
-        staff = Staff.objects.select_related("municipality").get(user=poster.user)
-        town = staff.municipality.name if staff.municipality else "デジタル庁"
-        who = poster.user.full_name if show_name else f"{town}の職員"
-        title = f"{who}（{town} {staff.department}）".replace(" ）", "）")
-        body = "\n".join([*labels, help_text, "メンター" if mentor else ""]).strip()
-        _index(SearchKind.PROFILE, ref, title[:200], body)
-    else:
-        _index_drop(SearchKind.PROFILE, ref)
+    profile_index(profile)
     audit_record(
         tag=CocreationEvent.PROFILE_SAVED, actor=actor, subject=f"profile:{ref}", municipality=poster.lg_code,
         data={"visibility": visibility, "mentor": mentor, "show_name": show_name, "topics": len(labels)},
