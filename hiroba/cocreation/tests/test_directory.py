@@ -6,30 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from hiroba.cocreation.models import CounterProblem, Idea, SearchEntry
 from hiroba.cocreation.models.directory import StaffProfile
 from hiroba.cocreation.selectors import search
 from hiroba.cocreation.selectors.directory import peers_for
 from hiroba.cocreation.services.directory import profile_save
-from hiroba.core.audit import Actor
+from hiroba.cocreation.tests.helpers import signed_in, staff
 from hiroba.core.errors import Invalid
-from hiroba.core.models import AuditRecord, Channel
+from hiroba.core.models import AuditRecord
 from hiroba.demo import demo_cocreation
 from hiroba.identity.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
-def staff(username: str) -> Actor:
-    return Actor.for_user(User.objects.get(username=username), channel=Channel.WEB)
 
 
 def public_id(username: str) -> str:

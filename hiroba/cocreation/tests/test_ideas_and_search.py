@@ -12,6 +12,7 @@ from django.test import Client
 from hiroba.cocreation.models import Idea, SearchEntry, Space, Stance
 from hiroba.cocreation.selectors import comment_threads, ideas_ranked, query_terms, search
 from hiroba.cocreation.services import comment_add, idea_post, idea_support, space_create
+from hiroba.cocreation.tests.helpers import staff
 from hiroba.core.audit import Actor
 from hiroba.core.errors import AppError
 from hiroba.core.models import AuditRecord, Channel
@@ -19,10 +20,6 @@ from hiroba.identity.models import User
 from hiroba.identity.tests.factories import make_resident
 
 pytestmark = pytest.mark.django_db
-
-
-def staff(username: str) -> Actor:
-    return Actor.for_user(User.objects.get(username=username), channel=Channel.WEB)
 
 
 @pytest.fixture

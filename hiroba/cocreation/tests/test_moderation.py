@@ -25,28 +25,10 @@ from hiroba.cocreation.services import (
     space_create,
 )
 from hiroba.cocreation.services.attachments import MAX_BYTES, sniff
-from hiroba.core.audit import Actor
-from hiroba.core.errors import AppError
-from hiroba.core.models import AuditRecord, Channel
-from hiroba.identity.models import User
+from hiroba.cocreation.tests.helpers import refused, signed_in, staff
+from hiroba.core.models import AuditRecord
 
 pytestmark = pytest.mark.django_db
-
-
-def staff(username: str) -> Actor:
-    return Actor.for_user(User.objects.get(username=username), channel=Channel.WEB)
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
-def refused(code: str, call: Any, **kwargs: Any) -> None:
-    with pytest.raises(AppError) as caught:
-        call(**kwargs)
-    assert caught.value.code == code
 
 
 def png() -> bytes:

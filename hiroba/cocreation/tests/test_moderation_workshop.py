@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from hiroba.cocreation.models import Hidden, ModerationReport, Notification, SearchEntry, Space
 from hiroba.cocreation.models.workshops import IdeaCard, TeamMember, Workshop
@@ -16,29 +15,12 @@ from hiroba.cocreation.selectors.directory import peers_for
 from hiroba.cocreation.services import idea_post, post_hide, post_report, post_show
 from hiroba.cocreation.services import workshops as write
 from hiroba.cocreation.services.directory import profile_save
-from hiroba.core.audit import Actor
-from hiroba.core.errors import AppError
-from hiroba.core.models import AuditRecord, Channel
+from hiroba.cocreation.tests.helpers import refused, signed_in, staff
+from hiroba.core.models import AuditRecord
 from hiroba.demo import demo_cocreation
 from hiroba.identity.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
-def staff(username: str) -> Actor:
-    return Actor.for_user(User.objects.get(username=username), channel=Channel.WEB)
-
-
-def refused(code: str, call: Any, **kwargs: Any) -> None:
-    with pytest.raises(AppError) as caught:
-        call(**kwargs)
-    assert caught.value.code == code
 
 
 def running_workshop(*, people: list[str]) -> Workshop:

@@ -9,17 +9,11 @@ import pytest
 from django.test import Client
 
 from hiroba.cocreation.models import Comment, Idea, Space
+from hiroba.cocreation.tests.helpers import signed_in
 from hiroba.demo import demo_cocreation
-from hiroba.identity.models import User
 from hiroba.identity.tests.factories import make_resident
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def test_a_staff_member_posts_supports_and_discusses_an_idea(demo: Any) -> None:

@@ -6,20 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from hiroba.cocreation.models import CounterProblem, SameHere
 from hiroba.cocreation.selectors import problems_ranked, search
+from hiroba.cocreation.tests.helpers import signed_in
 from hiroba.demo import demo_cocreation
-from hiroba.identity.models import User
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def test_towns_say_same_here_once_and_the_most_shared_problem_comes_first(demo: Any) -> None:

@@ -18,9 +18,9 @@ from hiroba.cocreation.events import CocreationEvent
 from hiroba.cocreation.models import Idea, Space
 from hiroba.cocreation.models.workshops import IdeaCard, Registration, Team, TeamMember, Workshop, WorkshopStatus
 from hiroba.cocreation.services import workshops as write
-from hiroba.core.audit import Actor
+from hiroba.cocreation.tests.helpers import signed_in, staff
 from hiroba.core.errors import Conflict, Invalid, PermissionDenied
-from hiroba.core.models import AuditRecord, Channel
+from hiroba.core.models import AuditRecord
 from hiroba.demo import demo_cocreation
 from hiroba.identity.models import User
 from hiroba.identity.tests.factories import make_resident
@@ -28,16 +28,6 @@ from hiroba.identity.tests.factories import make_resident
 pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2026, 12, 10)
-
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
-
-
-def staff(username: str) -> Actor:
-    return Actor.for_user(User.objects.get(username=username), channel=Channel.WEB)
 
 
 def running_workshop(*, people: list[str], teams: int = 2, capacity: int = 40) -> Workshop:
