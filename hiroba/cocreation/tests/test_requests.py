@@ -4,14 +4,12 @@ each, the public tracker's figures; and the digest that e-mails what followers w
 from __future__ import annotations
 
 import io
-import threading
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from hypothesis import given
@@ -40,8 +38,8 @@ from hiroba.cocreation.services import (
 )
 from hiroba.cocreation.services.requests import ORDER, status_allowed
 from hiroba.cocreation.tests.helpers import refused, signed_in, staff
-from hiroba.core.errors import AppError
 from hiroba.core.models import AuditRecord
+from hiroba.core.tests.race import race
 from hiroba.demo import demo_load
 from hiroba.identity.models import User
 
@@ -148,24 +146,10 @@ def test_two_agency_staff_closing_a_request_at_once_close_it_once(demo: Any) -> 
     space = space_create(actor=staff("agency"), slug="race", name="競合", name_en="Race")
     idea = idea_post(actor=staff("saku-admin"), space=space, title="同時", problem="問題", proposal="提案")
     request = request_escalate(actor=staff("saku-admin"), idea=idea)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = ["", ""]
-
-    def answer(i: int) -> None:
-        try:
-            barrier.wait()
-            request_answer(actor=staff("agency"), request=request, status="done", answer=f"回答{i}")
-            outcomes[i] = "done"
-        except AppError as refusal:
-            outcomes[i] = refusal.code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=answer, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results = race(
+        lambda i: request_answer(actor=staff("agency"), request=request, status="done", answer=f"回答{i}"), n=2
+    )
+    outcomes = ["done" if isinstance(r, RequestUpdate) else getattr(r, "code", repr(r)) for r in results]
     assert sorted(outcomes) == ["cocreation.request.closed", "done"]
     assert RequestUpdate.objects.filter(request=request).count() == 1
 

@@ -5,12 +5,9 @@ and publishing turns every team's outcome into an idea of the space."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from hiroba.cocreation.demo_workshop import demo_workshop
@@ -21,6 +18,7 @@ from hiroba.cocreation.services import workshops as write
 from hiroba.cocreation.tests.helpers import signed_in, staff
 from hiroba.core.errors import Conflict, Invalid, PermissionDenied
 from hiroba.core.models import AuditRecord
+from hiroba.core.tests.race import race
 from hiroba.demo import demo_cocreation
 from hiroba.identity.models import User
 from hiroba.identity.tests.factories import make_resident
@@ -278,27 +276,6 @@ def test_the_demo_workshop_publishes_six_ideas_once(demo: Any) -> None:
 # ------------------------------------------------------------------------------------------ PostgreSQL races
 
 
-def _race(work: Callable[[int], Any], n: int) -> list[Any]:
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 (handed back to the test)
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_registrations_beyond_capacity_at_the_same_moment_are_refused(demo: Any) -> None:
@@ -310,7 +287,7 @@ def test_registrations_beyond_capacity_at_the_same_moment_are_refused(demo: Any)
     write.workshop_advance(actor=agency, workshop=workshop)
     people = [f"{town}-{role}" for town in ("saku", "komoro", "matsudo", "chofu") for role in ("admin", "health")]
     actors = [staff(name) for name in people]
-    results = _race(lambda i: write.workshop_register(actor=actors[i], workshop=workshop), n=len(actors))
+    results = race(lambda i: write.workshop_register(actor=actors[i], workshop=workshop), n=len(actors))
     taken = [r for r in results if isinstance(r, Registration)]
     refused = [r for r in results if isinstance(r, Conflict)]
     assert len(taken) == 3
@@ -330,7 +307,7 @@ def test_one_person_registering_twice_at_once_takes_one_seat(demo: Any) -> None:
     )
     write.workshop_advance(actor=agency, workshop=workshop)
     saku = staff("saku-admin")
-    results = _race(lambda _: write.workshop_register(actor=saku, workshop=workshop), n=6)
+    results = race(lambda _: write.workshop_register(actor=saku, workshop=workshop), n=6)
     assert sum(isinstance(r, Registration) for r in results) == 1
     assert {r.code for r in results if isinstance(r, Conflict)} == {"cocreation.workshop.registered_twice"}
     assert Workshop.objects.get(pk=workshop.pk).registered == 1

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from hiroba.core.audit import Actor
 from hiroba.core.errors import Invalid, PermissionDenied
 from hiroba.core.models import AuditRecord, Channel
+from hiroba.core.tests.race import race
 from hiroba.identity.models import User
 from hiroba.learning.events import LearningEvent
 from hiroba.learning.models import ActivityCompletion
@@ -66,24 +64,10 @@ def test_malformed_activity_names_are_refused(demo: list[tuple[str, str]], name:
 def test_two_concurrent_completions_make_one(demo: list[tuple[str, str]]) -> None:
     # given: two threads that finish the simulator for the same trainee at the same moment
     actor = _actor("saku-counter")
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def finish() -> None:
-        try:
-            barrier.wait()
-            activity_complete(actor=actor, activity="simulator")
-        except BaseException as exc:  # noqa: BLE001 (reported by the assertion below)
-            errors.append(exc)
-        finally:
-            connection.close()
 
     # when
-    threads = [threading.Thread(target=finish) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(lambda _: activity_complete(actor=actor, activity="simulator"), n=2)
+    errors = [r for r in results if isinstance(r, BaseException)]
 
     # then
     assert errors == []

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from hiroba.core.audit import Actor
 from hiroba.core.errors import Conflict, Invalid, NotFound, PermissionDenied
 from hiroba.core.models import AuditRecord, Channel
+from hiroba.core.tests.race import race
 from hiroba.identity.models import User
 from hiroba.learning import openbadge
 from hiroba.learning.catalog import Course, quiz_for
@@ -268,24 +268,9 @@ def test_the_rollup_counts_per_department_and_town_for_the_towns_admin_only(demo
 def test_two_concurrent_badge_requests_issue_one_badge(demo: object) -> None:
     complete_course("saku-counter")
     actor, course = _actor("saku-counter"), _course()
-    barrier = threading.Barrier(2)
-    issued: list[str] = []
-    errors: list[BaseException] = []
-
-    def request_badge() -> None:
-        try:
-            barrier.wait()
-            issued.append(str(badge_issue(actor=actor, course=course, origin=ORIGIN).pk))
-        except BaseException as exc:  # noqa: BLE001 (reported by the assertion below)
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=request_badge) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(lambda _: badge_issue(actor=actor, course=course, origin=ORIGIN), n=2)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    issued = [str(r.pk) for r in results if not isinstance(r, BaseException)]
 
     assert errors == []
     assert len(set(issued)) == 1

@@ -3,15 +3,13 @@ one walk cannot both count one wrong PIN twice nor do one step twice."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from hiroba.core.audit import Actor, audit_verify
 from hiroba.core.errors import AppError
+from hiroba.core.tests.race import race
 from hiroba.learning.simulator import services
 from hiroba.learning.simulator.models import Sandbox, Walk
 from hiroba.tenancy.models import Municipality
@@ -21,29 +19,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ORIGIN = "http://testserver"
 
 
-def race(*acts: Callable[[], object]) -> list[object]:
-    barrier = threading.Barrier(len(acts))
-    outcomes: list[object] = []
-
-    def run(act: Callable[[], object]) -> None:
-        try:
-            barrier.wait()
-            outcomes.append(act())
-        except Exception as failed:  # noqa: BLE001 (the test asserts on what each thread met)
-            outcomes.append(failed)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(act,)) for act in acts]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 def test_two_first_visits_make_one_sandbox() -> None:
-    outcomes = race(services.simulator_sandbox_ensure, services.simulator_sandbox_ensure)
+    outcomes = race(lambda _: services.simulator_sandbox_ensure(), n=2)
     assert not [o for o in outcomes if isinstance(o, BaseException)], outcomes
     assert Sandbox.objects.count() == 1
     assert Municipality.objects.filter(lg_code=services.SANDBOX_LG_CODE).count() == 1
@@ -60,7 +37,7 @@ def test_two_tabs_wrong_pins_count_twice_and_one_consent_enrolls_once(trainee: A
             actor=trainee, walk=Walk.objects.get(pk=walk.pk), pin="0000", password="RENSHU1", origin=ORIGIN
         )
 
-    outcomes = race(wrong, wrong)
+    outcomes = race(lambda _: wrong(), n=2)
     assert sorted(o.code for o in outcomes if isinstance(o, AppError)) == ["simulator.pin_wrong"] * 2
     walk.refresh_from_db()
     assert walk.pin_tries_left == 1
@@ -71,7 +48,7 @@ def test_two_tabs_wrong_pins_count_twice_and_one_consent_enrolls_once(trainee: A
             actor=trainee, walk=Walk.objects.get(pk=walk.pk), consented=True, notice_text="n", language="ja"
         )
 
-    outcomes = race(consent, consent)
+    outcomes = race(lambda _: consent(), n=2)
     refused = [o for o in outcomes if isinstance(o, AppError)]
     assert len(refused) == 1, outcomes
     assert refused[0].code in {"simulator.step_done", "identity.credential_bound"}
