@@ -171,7 +171,7 @@ def peers_for(*, actor: Actor, subject: Idea | CounterProblem) -> Peers:
     title. People appear only through a profile the viewer may see; the rest count as their municipality."""
     viewer = viewer_of(actor)
     if isinstance(subject, Idea):
-        problems = list(subject.problems.all())
+        problems = list(subject.problems.prefetch_related("ideas"))
         ideas = {subject.pk: subject} | {i.pk: i for p in problems for i in p.ideas.all()}
         title = subject.title
     else:

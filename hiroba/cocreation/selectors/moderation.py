@@ -41,9 +41,12 @@ def report_queue() -> list[ReportGroup]:
             "pk", "team__workshop_id", "team_id"
         )
     }
+    reasons_of: dict[tuple[str, str], list[str]] = {}
+    for kind, ref, reason in open_reports.order_by("pk").values_list("kind", "ref", "reason"):
+        reasons_of.setdefault((kind, ref), []).append(reason)
     out = []
     for g in groups:
-        reasons = list(open_reports.filter(kind=g["kind"], ref=g["ref"]).values_list("reason", flat=True)[:5])
+        reasons = reasons_of[(g["kind"], g["ref"])][:5]
         team = teams.get(g["ref"]) if g["kind"] == ReportTarget.CARD else None
         out.append(ReportGroup(g["kind"], g["ref"], g["n"], reasons, (g["kind"], g["ref"]) in hidden, team))
     return out

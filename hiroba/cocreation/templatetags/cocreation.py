@@ -22,10 +22,12 @@ def markdown(text: str) -> SafeString:
 
 
 @register.inclusion_tag("cocreation/_follow_button.html", takes_context=True)
-def follow_button(context: dict[str, Any], kind: str, ref: object) -> dict[str, Any]:
+def follow_button(context: dict[str, Any], kind: str, ref: object, on: bool | None = None) -> dict[str, Any]:
+    """The follow button; `on` when the page already knows whether the viewer follows (else one query)."""
     request = context["request"]
     user = request.user
-    on = user.is_authenticated and selectors.follows(user=user, kind=kind, ref=str(ref))
+    if on is None:
+        on = user.is_authenticated and selectors.follows(user=user, kind=kind, ref=str(ref))
     return {
         "kind": kind,
         "ref": str(ref),
